@@ -1,0 +1,14 @@
+/** Jest runs the TypeScript sources directly (ts-jest, native ESM). */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }],
+  },
+  // The end-to-end suites start real Homebridge processes; give them room on 2 cores.
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

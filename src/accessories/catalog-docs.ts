@@ -1,0 +1,78 @@
+/**
+ * Documentation generated from the metric catalog (the schema's measurement titles and the
+ * README tables), so that neither can drift from the code. `npm run generate` writes them; a test
+ * fails when they are out of date.
+ */
+import { GROUP_LABELS, METRICS, type MetricDefinition } from './catalog.js';
+
+/** "Weight (kg)": the title of a measurement in the settings UI. */
+export const metricTitle = (m: MetricDefinition): string => `${m.label}${m.unit ? ` (${m.unit})` : ''}`;
+
+export interface SchemaFragments {
+  readonly measurementKeys: string[];
+  readonly titleMap: { value: string; name: string }[];
+  /** Keys usable in threshold alerts (numeric measurements). */
+  readonly alertKeys: string[];
+}
+
+export function schemaFragments(metrics: readonly MetricDefinition[] = METRICS): SchemaFragments {
+  return {
+    measurementKeys: metrics.map((m) => m.key),
+    titleMap: metrics.map((m) => ({ value: m.key, name: `${metricTitle(m)} — ${m.key}` })),
+    alertKeys: metrics.filter((m) => m.source.kind !== 'sleep-state').map((m) => m.key),
+  };
+}
+
+function source(m: MetricDefinition): string {
+  switch (m.source.kind) {
+    case 'measure':
+      return `getmeas type ${m.source.measureType}`;
+    case 'summary':
+      return `sleep summary \`${m.source.fields.join('` / `')}\` (${m.source.aggregate.replace('-', ' ')} over the nights since noon yesterday)`;
+    case 'sleep-state':
+      return 'sleep stages of the last 6 h: state of the latest segment';
+  }
+}
+
+function homeShows(m: MetricDefinition): string {
+  switch (m.homekit) {
+    case 'LightSensor':
+      return 'Light sensor: the value as lux (72.5 kg → 72.5 lx)';
+    case 'TemperatureSensor':
+      return 'Temperature sensor (°C, converted to °F by iOS if you use °F)';
+    case 'HumiditySensor':
+      return 'Humidity sensor: the value as % humidity';
+    case 'OccupancySensor':
+      return 'Occupancy sensor: "detected" while asleep (light, deep or REM)';
+  }
+}
+
+function automation(m: MetricDefinition): string {
+  switch (m.homekit) {
+    case 'LightSensor':
+      return '"Light level rises above / drops below" a value in the key\'s unit';
+    case 'TemperatureSensor':
+      return '"Temperature rises above / drops below"';
+    case 'HumiditySensor':
+      return '"Humidity rises above / drops below"';
+    case 'OccupancySensor':
+      return '"Detects occupancy" = fell asleep, "Stops detecting" = woke up';
+  }
+}
+
+/** The measurement list of the README: key, what it is, unit, source. */
+export function measurementsTable(metrics: readonly MetricDefinition[] = METRICS): string {
+  const rows = metrics.map((m) => `| \`${m.key}\` | ${m.label} | ${m.unit || '—'} | ${source(m)} |`);
+  return ['| key | measurement | unit | Withings source and rule |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+/** The HomeKit mapping table of the README: key → accessory, service, what Home shows, automations. */
+export function mappingTable(metrics: readonly MetricDefinition[] = METRICS): string {
+  const rows = metrics.map((m) =>
+    `| \`${m.key}\` | <Profile> ${GROUP_LABELS[m.group]} | ${m.homekit} "<Profile> ${m.label}" | ${homeShows(m)} | ${automation(m)} | ${m.matter ?? '—'} |`);
+  return [
+    '| key | accessory | service | what Apple Home shows | automation trigger | Matter |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}

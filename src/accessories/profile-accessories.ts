@@ -1,0 +1,390 @@
+/**
+ * The HomeKit accessories of one profile: one accessory per group ("Alice Body", "Alice Heart",
+ * "Alice Temperature", "Alice Sleep"), one sensor service per metric that has data. Values are pushed
+ * with `updateValue` when they change and mirrored in `accessory.context`, so a restart shows the
+ * last values at once. Health is shown the HomeKit way: StatusActive false while data is stale,
+ * StatusFault while the profile needs linking.
+ */
+import type { Characteristic, HAP, PlatformAccessory, Service } from 'homebridge';
+
+import type { Reading } from '../withings/values.js';
+import { GROUP_LABELS, type MetricDefinition, type MetricGroup } from './catalog.js';
+import { type CharacteristicClass, customCharacteristics } from './characteristics.js';
+import { exactValue, homeKitValue, measuredAtText, SERVICE_PROPS, sleepOccupancy } from './hap-values.js';
+import { composeName } from './names.js';
+
+/** What the plugin keeps in `accessory.context` (never tokens). */
+export interface GroupContext {
+  v: 1;
+  profile: string;
+  userid: string;
+  group: MetricGroup;
+  /** Last known reading per metric key. */
+  values: Record<string, Reading>;
+  /** The ConfiguredName we last set per service subtype; a different live value is the user's rename. */
+  names: Record<string, string>;
+  /** Extension data of other features (reading events, alerts), keyed by feature. */
+  ext?: Record<string, unknown>;
+}
+
+export function isGroupContext(c: unknown): c is GroupContext {
+  const x = c as Partial<GroupContext> | undefined;
+  return !!x && x.v === 1 && typeof x.profile === 'string' && typeof x.userid === 'string' && typeof x.group === 'string'
+    && typeof x.values === 'object' && x.values !== null;
+}
+
+/** How the platform registers, saves and removes accessories (Homebridge API calls). */
+export interface AccessoryRegistry {
+  create(displayName: string, uuid: string): PlatformAccessory;
+  register(accessories: PlatformAccessory[]): void;
+  save(accessories: PlatformAccessory[]): void;
+  unregister(accessories: PlatformAccessory[]): void;
+}
+
+export type ProfileHealth = 'ok' | 'stale' | 'fault';
+
+export interface ProfileIdentity {
+  /** The name in the plugin config (the token file's `profile`). */
+  readonly name: string;
+  /** The HomeKit-safe display name. */
+  readonly displayName: string;
+}
+
+/** Extra services of a group accessory, added by features such as reading events and alerts. */
+export interface GroupFeature {
+  /** Called whenever the accessory's metric services were (re)built; may add or remove services. */
+  attach(group: GroupAccessory): void;
+}
+
+const SERVICE_TYPES = ['LightSensor', 'TemperatureSensor', 'HumiditySensor', 'OccupancySensor'] as const;
+
+export class GroupAccessory {
+  readonly metrics: MetricDefinition[];
+
+  constructor(
+    readonly hap: HAP,
+    readonly accessory: PlatformAccessory,
+    readonly profile: ProfileIdentity,
+    allMetrics: readonly MetricDefinition[],
+  ) {
+    this.metrics = allMetrics.filter((m) => m.group === this.context.group);
+  }
+
+  get context(): GroupContext {
+    return this.accessory.context as GroupContext;
+  }
+
+  get group(): MetricGroup {
+    return this.context.group;
+  }
+
+  /** Service of a metric, if it exists. */
+  service(metric: MetricDefinition): Service | undefined {
+    return this.accessory.services.find((s) => s.subtype === metric.key);
+  }
+
+  /** Keeps a service's name as we set it, unless the user renamed it in the Home app. */
+  applyName(service: Service, subtype: string, name: string): void {
+    const { Characteristic: C } = this.hap;
+    const configured = ensure(service, C.ConfiguredName);
+    const ours = this.context.names[subtype];
+    if (ours === undefined || configured.value === ours || !configured.value) {
+      configured.updateValue(name);
+      this.context.names[subtype] = name;
+    }
+    service.updateCharacteristic(C.Name, name);
+  }
+
+  /** Creates the service of a metric (idempotent). */
+  ensureService(metric: MetricDefinition): Service {
+    const existing = this.service(metric);
+    if (existing) {
+      return existing;
+    }
+    const name = composeName(this.profile.displayName, metric.label);
+    const Type = this.hap.Service[metric.homekit];
+    const service = this.accessory.addService(Type, name, metric.key);
+    this.configureService(service, metric);
+    return service;
+  }
+
+  /** Props and custom characteristics; also run on services restored from the cache. */
+  configureService(service: Service, metric: MetricDefinition): void {
+    const { Characteristic: C } = this.hap;
+    const custom = customCharacteristics(this.hap);
+    this.applyName(service, metric.key, composeName(this.profile.displayName, metric.label));
+    if (metric.homekit !== 'OccupancySensor') {
+      primaryCharacteristic(this.hap, service, metric).setProps(SERVICE_PROPS[metric.homekit]);
+    }
+    ensure(service, C.StatusActive);
+    ensure(service, C.StatusFault);
+    ensure(service, custom.exactValue(metric));
+    ensure(service, custom.measuredAt);
+    if (metric.primary) {
+      service.setPrimaryService(true);
+    }
+  }
+}
+
+export class ProfileAccessories {
+  private readonly groups = new Map<MetricGroup, GroupAccessory>();
+  /** Metrics whose last evaluation gave a value (the others show their last value, not active). */
+  private readonly current = new Set<string>();
+  private userid?: string;
+  private health: ProfileHealth = 'ok';
+
+  constructor(
+    private readonly hap: HAP,
+    private readonly registry: AccessoryRegistry,
+    readonly profile: ProfileIdentity,
+    private readonly metrics: readonly MetricDefinition[],
+    private readonly features: readonly GroupFeature[] = [],
+    private readonly version = '0.0.0',
+  ) {}
+
+  get linkedUserid(): string | undefined {
+    return this.userid;
+  }
+
+  accessories(): PlatformAccessory[] {
+    return [...this.groups.values()].map((g) => g.accessory);
+  }
+
+  groupAccessories(): GroupAccessory[] {
+    return [...this.groups.values()];
+  }
+
+  /**
+   * Takes over an accessory restored from Homebridge's cache: re-applies props and names, drops
+   * services of metrics no longer selected, and shows the last known values at once.
+   */
+  adopt(accessory: PlatformAccessory, nowSeconds: number, offsetMs: number): void {
+    const ctx = accessory.context as GroupContext;
+    ctx.names ??= {};
+    if (this.groups.has(ctx.group)) {
+      this.registry.unregister([accessory]);
+      return;
+    }
+    this.userid ??= ctx.userid;
+    const group = new GroupAccessory(this.hap, accessory, this.profile, this.metrics);
+    this.groups.set(ctx.group, group);
+    this.pruneServices(group);
+    for (const metric of group.metrics) {
+      const service = group.service(metric);
+      const known = ctx.values[metric.key];
+      if (service && known) {
+        group.configureService(service, metric);
+        // Restored values count as current until the first sync says otherwise.
+        this.current.add(metric.key);
+        this.show(service, metric, known, known, nowSeconds, offsetMs);
+      }
+    }
+    this.finishGroup(group);
+  }
+
+  /**
+   * The Withings user this profile is linked to. Accessories of another user (the profile was
+   * re-linked to a different person) are removed: their UUIDs belong to that user.
+   */
+  bind(userid: string): void {
+    if (this.userid === userid) {
+      return;
+    }
+    const stale = [...this.groups.values()].filter((g) => g.context.userid !== userid);
+    for (const g of stale) {
+      this.groups.delete(g.group);
+    }
+    if (stale.length > 0) {
+      this.registry.unregister(stale.map((g) => g.accessory));
+    }
+    this.userid = userid;
+  }
+
+  /**
+   * Shows the values of one sync (or re-evaluates time-dependent ones). Metrics with a reading get
+   * a service (and their group an accessory) the first time; values are pushed only when changed.
+   * Returns the metrics whose reading changed.
+   */
+  apply(values: ReadonlyMap<string, Reading>, nowSeconds: number, offsetMs: number): MetricDefinition[] {
+    if (this.userid === undefined) {
+      return [];
+    }
+    const changed: MetricDefinition[] = [];
+    const toRegister: PlatformAccessory[] = [];
+    const toSave = new Set<PlatformAccessory>();
+    for (const metric of this.metrics) {
+      const reading = values.get(metric.key);
+      let group = this.groups.get(metric.group);
+      const known = group?.context.values[metric.key];
+      if (reading === undefined && known === undefined) {
+        continue;
+      }
+      if (!group) {
+        group = this.createGroup(metric.group, this.userid);
+        toRegister.push(group.accessory);
+      }
+      const isNew = group.service(metric) === undefined;
+      const service = group.ensureService(metric);
+      if (isNew) {
+        toSave.add(group.accessory);
+      }
+      const sameAsKnown = reading !== undefined && known !== undefined && sameReading(reading, known);
+      if (reading !== undefined && !sameAsKnown) {
+        group.context.values[metric.key] = { ...reading };
+        changed.push(metric);
+        toSave.add(group.accessory);
+      }
+      if (reading !== undefined) {
+        this.current.add(metric.key);
+      } else {
+        this.current.delete(metric.key);
+      }
+      this.show(service, metric, reading, group.context.values[metric.key], nowSeconds, offsetMs);
+    }
+    for (const g of this.groups.values()) {
+      this.finishGroup(g);
+    }
+    if (toRegister.length > 0) {
+      this.registry.register(toRegister);
+    }
+    const saves = [...toSave].filter((a) => !toRegister.includes(a));
+    if (saves.length > 0) {
+      this.registry.save(saves);
+    }
+    return changed;
+  }
+
+  /** StatusActive / StatusFault on every service of the profile. */
+  setHealth(health: ProfileHealth): void {
+    this.health = health;
+    for (const g of this.groups.values()) {
+      for (const metric of g.metrics) {
+        const service = g.service(metric);
+        if (service) {
+          this.applyStatus(service, metric);
+        }
+      }
+    }
+  }
+
+  get currentHealth(): ProfileHealth {
+    return this.health;
+  }
+
+  /** Removes every accessory of the profile (profile removed from the config). */
+  removeAll(): void {
+    const all = this.accessories();
+    this.groups.clear();
+    if (all.length > 0) {
+      this.registry.unregister(all);
+    }
+  }
+
+  private createGroup(group: MetricGroup, userid: string): GroupAccessory {
+    const name = composeName(this.profile.displayName, GROUP_LABELS[group]);
+    const accessory = this.registry.create(name, this.hap.uuid.generate(`homebridge-withings:${userid}:${group}`));
+    const ctx: GroupContext = { v: 1, profile: this.profile.name, userid, group, values: {}, names: {} };
+    accessory.context = ctx;
+    const { Characteristic: C } = this.hap;
+    accessory.getService(this.hap.Service.AccessoryInformation)!
+      .setCharacteristic(C.Manufacturer, 'Withings')
+      .setCharacteristic(C.Model, `${GROUP_LABELS[group]} Sensors`)
+      .setCharacteristic(C.SerialNumber, `${userid}-${group}`)
+      .setCharacteristic(C.FirmwareRevision, this.version);
+    const g = new GroupAccessory(this.hap, accessory, this.profile, this.metrics);
+    this.groups.set(group, g);
+    return g;
+  }
+
+  /** Names, features and status after the metric services changed. */
+  private finishGroup(group: GroupAccessory): void {
+    const ctx = group.context;
+    ctx.profile = this.profile.name;
+    const name = composeName(this.profile.displayName, GROUP_LABELS[ctx.group]);
+    if (group.accessory.displayName !== name) {
+      group.accessory.updateDisplayName(name);
+    }
+    group.accessory.getService(this.hap.Service.AccessoryInformation)?.updateCharacteristic(this.hap.Characteristic.Name, name);
+    for (const feature of this.features) {
+      feature.attach(group);
+    }
+    for (const metric of group.metrics) {
+      const service = group.service(metric);
+      if (service) {
+        this.applyStatus(service, metric);
+      }
+    }
+  }
+
+  /** Removes services of metrics that are no longer selected or no longer exist. */
+  private pruneServices(group: GroupAccessory): void {
+    const selected = new Set(group.metrics.map((m) => m.key));
+    for (const service of [...group.accessory.services]) {
+      const isMetricService = SERVICE_TYPES.some((t) => service.UUID === this.hap.Service[t].UUID);
+      if (isMetricService && !selected.has(service.subtype ?? '')) {
+        group.accessory.removeService(service);
+        delete group.context.values[service.subtype ?? ''];
+      }
+    }
+  }
+
+  private applyStatus(service: Service, metric: MetricDefinition): void {
+    const { Characteristic: C } = this.hap;
+    // "Not asleep" is a real answer for the sleep state; other metrics without a current value
+    // (no night in the window, a deleted measure) keep their last value, shown as not active.
+    const hasValue = metric.source.kind === 'sleep-state' || this.current.has(metric.key);
+    const active = this.health === 'ok' && hasValue;
+    setIfChanged(service.getCharacteristic(C.StatusActive), active);
+    setIfChanged(service.getCharacteristic(C.StatusFault), this.health === 'fault' ? 1 : 0);
+  }
+
+  /**
+   * Pushes a metric's values. `reading` is the current evaluation (undefined: none now), `known`
+   * the last reading ever seen; the last known value stays visible rather than a fake zero.
+   */
+  private show(service: Service, metric: MetricDefinition, reading: Reading | undefined, known: Reading | undefined, nowSeconds: number, offsetMs: number): void {
+    const custom = customCharacteristics(this.hap);
+    const shown = metric.source.kind === 'sleep-state' ? reading : (reading ?? known);
+    if (metric.source.kind === 'sleep-state') {
+      setIfChanged(primaryCharacteristic(this.hap, service, metric), sleepOccupancy(shown, nowSeconds));
+      setIfChanged(service.getCharacteristic(custom.exactValue(metric)), shown ? exactValue(metric, shown, nowSeconds) : 'unknown');
+    } else if (shown !== undefined) {
+      setIfChanged(primaryCharacteristic(this.hap, service, metric), homeKitValue(metric, shown, nowSeconds));
+      setIfChanged(service.getCharacteristic(custom.exactValue(metric)), exactValue(metric, shown, nowSeconds));
+    }
+    const stamp = shown ?? known;
+    if (stamp !== undefined) {
+      setIfChanged(service.getCharacteristic(custom.measuredAt), measuredAtText(stamp.measuredAt, offsetMs));
+    }
+  }
+}
+
+function primaryCharacteristic(hap: HAP, service: Service, metric: MetricDefinition): Characteristic {
+  const C = hap.Characteristic;
+  switch (metric.homekit) {
+    case 'TemperatureSensor':
+      return service.getCharacteristic(C.CurrentTemperature);
+    case 'HumiditySensor':
+      return service.getCharacteristic(C.CurrentRelativeHumidity);
+    case 'OccupancySensor':
+      return service.getCharacteristic(C.OccupancyDetected);
+    case 'LightSensor':
+      return service.getCharacteristic(C.CurrentAmbientLightLevel);
+  }
+}
+
+/** The characteristic of a service, added when missing (no "not in optional section" warning). */
+export function ensure(service: Service, type: CharacteristicClass): Characteristic {
+  return service.characteristics.find((c) => c.UUID === type.UUID) ?? service.addCharacteristic(type);
+}
+
+/** `updateValue` only when the value differs, so HomeKit gets no event for an unchanged value. */
+export function setIfChanged(characteristic: Characteristic, value: number | string | boolean): void {
+  if (characteristic.value !== value) {
+    characteristic.updateValue(value);
+  }
+}
+
+function sameReading(a: Reading, b: Reading): boolean {
+  return a.value === b.value && a.measuredAt === b.measuredAt && a.text === b.text;
+}

@@ -1,0 +1,202 @@
+/**
+ * The Homebridge dynamic platform. Thin on purpose: it validates the config, restores cached
+ * accessories, reads the token store and hands each configured profile to its ProfileController.
+ */
+import { join } from 'node:path';
+
+import type { API, DynamicPlatformPlugin, Logging, PlatformAccessory, PlatformConfig } from 'homebridge';
+
+import type { AccessoryRegistry, GroupFeature } from '../accessories/profile-accessories.js';
+import { isGroupContext, ProfileAccessories } from '../accessories/profile-accessories.js';
+import { profileDisplayName } from '../accessories/names.js';
+import { PLATFORM_NAME, PLUGIN_NAME, PLUGIN_VERSION, TOKEN_DIR_NAME } from '../settings.js';
+import { type Clock, systemClock } from '../withings/clock.js';
+import { WithingsHttp } from '../withings/http.js';
+import { RequestLimiter } from '../withings/limiter.js';
+import { redactor } from '../withings/redact.js';
+import { TokenStore } from '../withings/token-store.js';
+import { parseConfig, type WithingsConfig } from './config.js';
+import { matchGrants, profileKey } from './grants.js';
+import { describeError, type PluginLog, safeLog } from './log.js';
+import { ProfileController } from './profile-controller.js';
+import { staggerMs } from './sync-policy.js';
+
+/** How often the token folder is re-read even without a file-system event (network shares, Docker). */
+export const GRANT_RESCAN_MS = 30_000;
+
+export interface PlatformOptions {
+  /** Injected by tests; the system clock otherwise. */
+  clock?: Clock;
+}
+
+export class WithingsPlatform implements DynamicPlatformPlugin {
+  private readonly log: PluginLog;
+  private readonly config?: WithingsConfig;
+  private readonly clock: Clock;
+  private readonly cached: PlatformAccessory[] = [];
+  private readonly controllers = new Map<string, ProfileController>();
+  private readonly abort = new AbortController();
+  private store?: TokenStore;
+  private watcher?: { close(): void };
+  private rescanTimer?: { cancel(): void };
+  private reportedProblems = new Set<string>();
+  private stopped = false;
+
+  constructor(logging: Logging, rawConfig: PlatformConfig, private readonly api: API, options: PlatformOptions = {}) {
+    this.log = safeLog(logging);
+    this.clock = options.clock ?? systemClock;
+    const parsed = parseConfig(rawConfig);
+    if (typeof rawConfig?.client_secret === 'string') {
+      redactor.add(rawConfig.client_secret);
+    }
+    if (parsed.warnings.length > 0) {
+      this.log.warn('Config: %s.', parsed.warnings.join('; '));
+    }
+    if (!parsed.ok) {
+      this.log.error('Invalid configuration, the plugin does nothing until it is fixed: %s.', parsed.errors.join('; '));
+      return;
+    }
+    this.config = parsed.config;
+    api.on('didFinishLaunching', () => {
+      this.start().catch((e) => this.log.error('Could not start: %s', describeError(e)));
+    });
+    api.on('shutdown', () => this.stop());
+  }
+
+  /** Homebridge hands back each cached accessory before `didFinishLaunching`. No I/O here. */
+  configureAccessory(accessory: PlatformAccessory): void {
+    this.cached.push(accessory);
+  }
+
+  private registry(): AccessoryRegistry {
+    const { api } = this;
+    return {
+      create: (name, uuid) => new api.platformAccessory(name, uuid, api.hap.Categories.SENSOR),
+      register: (list) => api.registerPlatformAccessories(PLUGIN_NAME, PLATFORM_NAME, list),
+      save: (list) => api.updatePlatformAccessories(list),
+      unregister: (list) => api.unregisterPlatformAccessories(PLUGIN_NAME, PLATFORM_NAME, list),
+    };
+  }
+
+  /** Group features (reading events, alerts) that add services to a profile's accessories. */
+  protected features(_profile: string): GroupFeature[] {
+    return [];
+  }
+
+  private async start(): Promise<void> {
+    const config = this.config!;
+    this.store = new TokenStore(join(this.api.user.storagePath(), TOKEN_DIR_NAME));
+    const registry = this.registry();
+    const http = new WithingsHttp({ signal: this.abort.signal });
+    const limiter = new RequestLimiter(this.clock);
+    const intervalMs = config.updateIntervalSeconds * 1000;
+
+    config.profiles.forEach((name, index) => {
+      const accessories = new ProfileAccessories(
+        this.api.hap, registry, { name, displayName: profileDisplayName(name, index) }, config.metrics, this.features(name), PLUGIN_VERSION,
+      );
+      const controller = new ProfileController({
+        log: this.log, clock: this.clock, store: this.store!, http, limiter,
+        client: { clientId: config.clientId, clientSecret: config.clientSecret },
+        metrics: config.metrics, intervalMs, signal: this.abort.signal,
+      }, accessories, staggerMs(index, config.profiles.length, intervalMs));
+      this.controllers.set(profileKey(name), controller);
+    });
+
+    // Cached accessories: restored into their profile (last values shown at once) or removed.
+    const stale: PlatformAccessory[] = [];
+    for (const accessory of this.cached) {
+      const ctx = accessory.context;
+      const controller = isGroupContext(ctx) ? this.controllers.get(profileKey(ctx.profile)) : undefined;
+      if (controller) {
+        controller.adopt(accessory);
+      } else {
+        stale.push(accessory);
+      }
+    }
+    if (stale.length > 0) {
+      registry.unregister(stale);
+      this.log.info('Removed %d accessor%s of profiles no longer configured.', stale.length, stale.length === 1 ? 'y' : 'ies');
+    }
+
+    await this.rescanGrants(true);
+    if (this.stopped) {
+      return;
+    }
+    this.watcher = this.store.watch(() => void this.rescanGrants(false));
+    this.scheduleRescan();
+  }
+
+  private scheduleRescan(): void {
+    this.rescanTimer = this.clock.setTimer(() => {
+      void this.rescanGrants(false).finally(() => {
+        if (!this.stopped) {
+          this.scheduleRescan();
+        }
+      });
+    }, GRANT_RESCAN_MS);
+  }
+
+  /** Reads the token folder and gives each profile its grant. Never throws. */
+  private async rescanGrants(atStart: boolean): Promise<void> {
+    if (!this.store || this.stopped) {
+      return;
+    }
+    try {
+      const listed = await this.store.list();
+      const config = this.config!;
+      const match = matchGrants(config.profiles, listed);
+      const unlinked: string[] = [];
+      for (const [profile, grant] of match.byProfile) {
+        const controller = this.controllers.get(profileKey(profile))!;
+        const knownUser = controller.accessories.linkedUserid;
+        const problem = grant.record ? undefined : listed.problems.find((p) => p.userid === knownUser);
+        controller.setGrant(grant.record, problem?.error);
+        if (!grant.record && !problem) {
+          unlinked.push(profile);
+        }
+      }
+      for (const p of listed.problems) {
+        this.reportOnce(`problem:${p.file}:${p.error}`, () => this.log.error('%s; re-link the profile it belonged to in the plugin settings.', p.error));
+      }
+      for (const r of match.unused) {
+        this.reportOnce(`unused:${r.userid}:${r.profile}`, () => this.log.info('The link of Withings user %s is for profile "%s", which is not in "profiles"; it is not used.', r.userid, r.profile));
+      }
+      for (const r of match.superseded) {
+        this.reportOnce(`superseded:${r.userid}`, () => this.log.warn('Withings user %s is also linked to profile "%s"; the newer link is used. Unlink the other one in the plugin settings.', r.userid, r.profile));
+      }
+      if (atStart && unlinked.length > 0) {
+        this.log.info(linkHint(unlinked, config.profiles.length));
+      }
+    } catch (e) {
+      this.log.error('Could not read the Withings links in %s: %s', this.store.dir, describeError(e));
+    }
+  }
+
+  private reportOnce(key: string, report: () => void): void {
+    if (!this.reportedProblems.has(key)) {
+      this.reportedProblems.add(key);
+      report();
+    }
+  }
+
+  private stop(): void {
+    this.stopped = true;
+    this.rescanTimer?.cancel();
+    this.watcher?.close();
+    for (const c of this.controllers.values()) {
+      c.stop();
+    }
+    this.abort.abort();
+  }
+}
+
+/** The start-up line that tells the user what to do about profiles not linked yet. */
+export function linkHint(unlinked: readonly string[], profileCount: number): string {
+  const names = unlinked.map((p) => `"${p}"`).join(', ');
+  const where = 'open the Homebridge UI → Plugins → Withings → Settings and press "Link" next to';
+  if (unlinked.length === profileCount) {
+    return `No profile is linked to Withings yet: ${where} ${unlinked.length > 1 ? `each profile (${names})` : names}.`;
+  }
+  return `${unlinked.length > 1 ? 'Profiles' : 'Profile'} ${names} ${unlinked.length > 1 ? 'are' : 'is'} not linked to Withings yet: ${where} ${unlinked.length > 1 ? 'each of them' : names}.`;
+}

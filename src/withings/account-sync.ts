@@ -1,0 +1,143 @@
+/**
+ * Keeps one account's data current with as few requests as possible: a full measure fetch first
+ * (and once a day, to notice deleted groups), then only what changed (`lastupdate`); the sleep
+ * summaries of the last two days, then only changes; the sleep stages of the last 6 hours.
+ */
+import type { WithingsApi } from './api.js';
+import { type Clock, epochSeconds } from './clock.js';
+import { parseScopes } from './oauth.js';
+import type { MeasureGroup, SleepSegment, SleepSummary } from './types.js';
+import { type AccountData, isUsableGroup, SLEEP_STATE_WINDOW_SECONDS } from './values.js';
+
+/** Summaries that can still fall in the "since noon yesterday" window (≤ 36 h) are kept, with slack. */
+const SUMMARY_HORIZON_SECONDS = 48 * 3600;
+/** Overlap between incremental fetches, so a group stored during a reply is never missed. */
+const CURSOR_OVERLAP_SECONDS = 120;
+/** A full measure fetch this often notices groups deleted in the Withings app. */
+export const FULL_RESYNC_SECONDS = 24 * 3600;
+
+export interface SyncNeeds {
+  /** Measure types to read (empty: no getmeas at all). */
+  readonly measureTypes: readonly number[];
+  /** Summary fields to request (empty: no getsummary). */
+  readonly summaryFields: readonly string[];
+  readonly sleepState: boolean;
+}
+
+export interface SyncReport {
+  /** Groups received in this sync, oldest taken first: every group on a full fetch, then only new or modified ones. */
+  readonly groups: readonly MeasureGroup[];
+  /** Summaries received in this sync. */
+  readonly summaries: readonly SleepSummary[];
+  /** True for a full fetch (first sync or daily resync). */
+  readonly full: boolean;
+  readonly requests: number;
+  /** Scopes the selected measurements need but the grant lacks (those calls were skipped). */
+  readonly missingScopes: readonly string[];
+}
+
+export class AccountSync {
+  private readonly groups = new Map<number, MeasureGroup>();
+  private readonly summaries = new Map<string, SleepSummary>();
+  private segments: SleepSegment[] = [];
+  private timezone?: string;
+  private measureCursor?: number;
+  private summaryCursor?: number;
+  private lastFull?: number;
+
+  constructor(
+    private readonly api: WithingsApi,
+    private readonly clock: Clock,
+    private readonly needs: SyncNeeds,
+  ) {}
+
+  /** The data the value rules read. */
+  data(): AccountData {
+    return { groups: this.groups.values(), summaries: this.summaries.values(), segments: this.segments, timezone: this.timezone };
+  }
+
+  get profileTimezone(): string | undefined {
+    return this.timezone;
+  }
+
+  /** One sync. Throws WithingsError on failure; the data kept so far stays as it was. */
+  async sync(scope: string): Promise<SyncReport> {
+    const granted = parseScopes(scope);
+    const missing = new Set<string>();
+    const started = epochSeconds(this.clock);
+    let requests = 0;
+    let received: MeasureGroup[] = [];
+    let receivedSummaries: SleepSummary[] = [];
+    const full = this.lastFull === undefined || started - this.lastFull >= FULL_RESYNC_SECONDS;
+
+    if (this.needs.measureTypes.length > 0) {
+      if (granted.has('user.metrics')) {
+        const reply = await this.api.getMeasures({
+          meastypes: this.needs.measureTypes,
+          lastupdate: full ? undefined : this.measureCursor,
+        });
+        requests += reply.requests;
+        received = this.mergeGroups(reply.groups, full);
+        this.timezone = reply.timezone ?? this.timezone;
+        this.measureCursor = (reply.updatetime ?? started) - CURSOR_OVERLAP_SECONDS;
+        if (full) {
+          this.lastFull = started;
+        }
+      } else {
+        missing.add('user.metrics');
+      }
+    }
+
+    const wantsSleep = this.needs.summaryFields.length > 0 || this.needs.sleepState;
+    if (wantsSleep && !granted.has('user.activity')) {
+      missing.add('user.activity');
+    } else {
+      if (this.needs.summaryFields.length > 0) {
+        const lastupdate = this.summaryCursor ?? started - SUMMARY_HORIZON_SECONDS;
+        const reply = await this.api.getSleepSummaries({ lastupdate, dataFields: this.needs.summaryFields });
+        requests += reply.requests;
+        receivedSummaries = this.mergeSummaries(reply.series, started);
+        this.summaryCursor = started - CURSOR_OVERLAP_SECONDS;
+        this.timezone ??= reply.series.find((s) => s.timezone)?.timezone;
+      }
+      if (this.needs.sleepState) {
+        this.segments = await this.api.getSleepSegments(started - SLEEP_STATE_WINDOW_SECONDS, started);
+        requests++;
+      }
+    }
+    return { groups: received, summaries: receivedSummaries, full, requests, missingScopes: [...missing] };
+  }
+
+  /** Replaces groups by id; a full fetch also forgets groups Withings no longer returns. */
+  private mergeGroups(groups: readonly MeasureGroup[], full: boolean): MeasureGroup[] {
+    const fresh = new Map<number, MeasureGroup>();
+    for (const g of groups) {
+      // The same weigh-in can come twice with one grpid (attrib 0 and 8): keep a usable copy.
+      const seen = fresh.get(g.grpid);
+      if (seen === undefined || !isUsableGroup(seen) || (isUsableGroup(g) && g.modified >= seen.modified)) {
+        fresh.set(g.grpid, g);
+      }
+    }
+    if (full) {
+      this.groups.clear();
+    }
+    const received: MeasureGroup[] = [];
+    for (const g of fresh.values()) {
+      this.groups.set(g.grpid, g);
+      received.push(g);
+    }
+    return received.sort((a, b) => a.date - b.date || a.grpid - b.grpid);
+  }
+
+  private mergeSummaries(series: readonly SleepSummary[], now: number): SleepSummary[] {
+    for (const s of series) {
+      this.summaries.set(String(s.id), s);
+    }
+    for (const [id, s] of this.summaries) {
+      if (s.enddate < now - SUMMARY_HORIZON_SECONDS) {
+        this.summaries.delete(id);
+      }
+    }
+    return [...series].sort((a, b) => a.enddate - b.enddate);
+  }
+}

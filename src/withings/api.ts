@@ -1,0 +1,142 @@
+/**
+ * The Withings calls the plugin makes for one linked user (withings-api.md §2), with paging over
+ * `more`/`offset` and the token handled by the session.
+ */
+import { isWithingsError } from './errors.js';
+import type { Params, WithingsHttp } from './http.js';
+import type { RequestLimiter } from './limiter.js';
+import type { TokenSession } from './session.js';
+import {
+  type Device,
+  type MeasureGroup,
+  type NotifySubscription,
+  parseDevices,
+  parseMeasurePage,
+  parseSleepSegments,
+  parseSleepSummaryPage,
+  parseSubscriptions,
+  type SleepSegment,
+  type SleepSummary,
+} from './types.js';
+
+/** A runaway `more` flag must not turn one sync into hundreds of requests. */
+export const MAX_PAGES = 50;
+
+export interface MeasureQuery {
+  /** Groups created or modified after this instant (incremental sync). */
+  readonly lastupdate?: number;
+  readonly startdate?: number;
+  readonly enddate?: number;
+  readonly meastypes?: readonly number[];
+}
+
+export interface MeasureResult {
+  readonly groups: MeasureGroup[];
+  readonly timezone?: string;
+  /** Server time of the (last page of the) answer, the next `lastupdate` cursor. */
+  readonly updatetime?: number;
+  readonly requests: number;
+}
+
+export type SummaryQuery =
+  | { readonly lastupdate: number; readonly dataFields: readonly string[] }
+  | { readonly startdateymd: string; readonly enddateymd: string; readonly dataFields: readonly string[] };
+
+export class WithingsApi {
+  constructor(
+    private readonly http: WithingsHttp,
+    private readonly session: TokenSession,
+    private readonly limiter?: RequestLimiter,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  private async call<T>(path: string, params: Params): Promise<T> {
+    await this.limiter?.acquire(this.signal);
+    try {
+      return await this.session.withToken((token) => this.http.post<T>(path, params, { token }));
+    } catch (e) {
+      if (isWithingsError(e) && e.kind === 'rate-limited') {
+        this.limiter?.pause(e.retryAfterSeconds ?? 60);
+      }
+      throw e;
+    }
+  }
+
+  /** getmeas, always `category=1` (real measures, never objectives), every page. */
+  async getMeasures(query: MeasureQuery = {}): Promise<MeasureResult> {
+    const groups: MeasureGroup[] = [];
+    let timezone: string | undefined;
+    let updatetime: number | undefined;
+    let offset: number | undefined;
+    let requests = 0;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const body = await this.call<unknown>('/measure', {
+        action: 'getmeas',
+        category: 1,
+        meastypes: query.meastypes?.length ? query.meastypes.join(',') : undefined,
+        lastupdate: query.lastupdate,
+        startdate: query.lastupdate === undefined ? query.startdate : undefined,
+        enddate: query.lastupdate === undefined ? query.enddate : undefined,
+        offset,
+      });
+      requests++;
+      const reply = parseMeasurePage(body);
+      groups.push(...reply.groups);
+      timezone = reply.timezone ?? timezone;
+      updatetime = reply.updatetime ?? updatetime;
+      if (!reply.more || reply.offset <= (offset ?? 0)) {
+        break;
+      }
+      offset = reply.offset;
+    }
+    return { groups, timezone, updatetime, requests };
+  }
+
+  /** Sleep v2 getsummary with an explicit `data_fields`, every page. */
+  async getSleepSummaries(query: SummaryQuery): Promise<{ series: SleepSummary[]; requests: number }> {
+    const series: SleepSummary[] = [];
+    let offset: number | undefined;
+    let requests = 0;
+    const window = 'lastupdate' in query
+      ? { lastupdate: query.lastupdate }
+      : { startdateymd: query.startdateymd, enddateymd: query.enddateymd };
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const body = await this.call<unknown>('/v2/sleep', {
+        action: 'getsummary',
+        ...window,
+        data_fields: query.dataFields.join(','),
+        offset,
+      });
+      requests++;
+      const reply = parseSleepSummaryPage(body);
+      series.push(...reply.series);
+      if (!reply.more || reply.offset <= (offset ?? 0)) {
+        break;
+      }
+      offset = reply.offset;
+    }
+    return { series, requests };
+  }
+
+  /** Sleep v2 get: stage segments between two instants (Withings returns at most 24 h). */
+  async getSleepSegments(startdate: number, enddate: number): Promise<SleepSegment[]> {
+    const body = await this.call<unknown>('/v2/sleep', { action: 'get', startdate, enddate });
+    return parseSleepSegments(body);
+  }
+
+  async getDevices(): Promise<Device[]> {
+    return parseDevices(await this.call<unknown>('/v2/user', { action: 'getdevice' }));
+  }
+
+  async listSubscriptions(appli?: number): Promise<NotifySubscription[]> {
+    return parseSubscriptions(await this.call<unknown>('/notify', { action: 'list', appli }));
+  }
+
+  async subscribe(callbackurl: string, appli: number, comment?: string): Promise<void> {
+    await this.call<unknown>('/notify', { action: 'subscribe', callbackurl, appli, comment });
+  }
+
+  async revokeSubscription(callbackurl: string, appli: number): Promise<void> {
+    await this.call<unknown>('/notify', { action: 'revoke', callbackurl, appli });
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * One JSON file per linked Withings user: `<storage>/withings/<userid>.json`, mode 0600, written
+ * atomically (temp file + rename). Shared by the plugin (the only party that refreshes) and the
+ * settings UI server (which writes new grants). The README documents the format; keep it stable.
+ */
+import { randomBytes } from 'node:crypto';
+import { type FSWatcher, watch } from 'node:fs';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { redactor } from './redact.js';
+
+export const TOKEN_FILE_VERSION = 1;
+
+/** The on-disk record. Field names are snake_case because users read and back up these files. */
+export interface TokenRecord {
+  readonly version: number;
+  readonly userid: string;
+  /** The profile name from the plugin config this Withings user is shown as. */
+  readonly profile: string;
+  readonly access_token: string;
+  readonly refresh_token: string;
+  /** Epoch seconds when the access token expires. */
+  readonly expires_at: number;
+  /** Comma-separated scopes the user granted. */
+  readonly scope: string;
+  /** The Withings app (client id) the grant belongs to; a grant only refreshes with its own app. */
+  readonly client_id: string;
+  /** Epoch seconds of the consent that created this grant. */
+  readonly linked_at: number;
+  /** Epoch seconds of the last write (link or refresh). */
+  readonly updated_at: number;
+}
+
+export class TokenFileError extends Error {
+  override readonly name = 'TokenFileError';
+  constructor(readonly file: string, readonly reason: 'missing' | 'unreadable', detail: string) {
+    super(reason === 'missing' ? `token file ${file} does not exist` : `token file ${file} is unreadable: ${detail}`);
+  }
+}
+
+const USERID = /^[0-9A-Za-z_-]{1,64}$/;
+
+/** Checks a parsed file; returns a problem description or undefined when it is a full record. */
+export function validateRecord(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'not a JSON object';
+  }
+  const r = value as Record<string, unknown>;
+  for (const key of ['userid', 'profile', 'access_token', 'refresh_token', 'scope'] as const) {
+    if (typeof r[key] !== 'string' || (key !== 'scope' && r[key] === '')) {
+      return `"${key}" is missing or not a string`;
+    }
+  }
+  if (!USERID.test(r.userid as string)) {
+    return '"userid" is not a Withings user id';
+  }
+  if (typeof r.expires_at !== 'number' || !Number.isFinite(r.expires_at)) {
+    return '"expires_at" is missing or not a number';
+  }
+  return undefined;
+}
+
+function normalise(value: Record<string, unknown>): TokenRecord {
+  const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return {
+    version: num(value.version) || TOKEN_FILE_VERSION,
+    userid: value.userid as string,
+    profile: value.profile as string,
+    access_token: value.access_token as string,
+    refresh_token: value.refresh_token as string,
+    expires_at: value.expires_at as number,
+    scope: value.scope as string,
+    client_id: typeof value.client_id === 'string' ? value.client_id : '',
+    linked_at: num(value.linked_at),
+    updated_at: num(value.updated_at),
+  };
+}
+
+/** Identity of a file version, to notice writes by another process cheaply. */
+export interface FileStamp {
+  readonly mtimeMs: number;
+  readonly size: number;
+  readonly ino: number;
+}
+
+export interface ListedGrants {
+  readonly records: TokenRecord[];
+  /** Files that exist but cannot be used, with the reason (reported, never overwritten). */
+  readonly problems: { file: string; userid: string; error: string }[];
+}
+
+export class TokenStore {
+  constructor(readonly dir: string) {}
+
+  fileFor(userid: string): string {
+    if (!USERID.test(userid)) {
+      throw new Error(`invalid Withings user id "${userid}"`);
+    }
+    return join(this.dir, `${userid}.json`);
+  }
+
+  async stamp(userid: string): Promise<FileStamp | undefined> {
+    try {
+      const s = await stat(this.fileFor(userid));
+      return { mtimeMs: s.mtimeMs, size: s.size, ino: s.ino };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Reads one user's record; throws TokenFileError when it is missing or unusable. */
+  async read(userid: string): Promise<TokenRecord> {
+    const file = this.fileFor(userid);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new TokenFileError(file, code === 'ENOENT' ? 'missing' : 'unreadable', code ?? String(e));
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw new TokenFileError(file, 'unreadable', `invalid JSON (${(e as Error).message})`);
+    }
+    const problem = validateRecord(parsed);
+    if (problem) {
+      throw new TokenFileError(file, 'unreadable', problem);
+    }
+    const record = normalise(parsed as Record<string, unknown>);
+    if (record.userid !== userid) {
+      throw new TokenFileError(file, 'unreadable', `it holds user ${record.userid}, not ${userid}`);
+    }
+    redactor.add(record.access_token, record.refresh_token);
+    return record;
+  }
+
+  /** Every token file in the folder: usable records and the files that are not. */
+  async list(): Promise<ListedGrants> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return { records: [], problems: [] };
+    }
+    const records: TokenRecord[] = [];
+    const problems: ListedGrants['problems'] = [];
+    for (const name of names.sort()) {
+      const m = /^(.+)\.json$/.exec(name);
+      if (!m || !USERID.test(m[1])) {
+        continue;
+      }
+      try {
+        records.push(await this.read(m[1]));
+      } catch (e) {
+        if (e instanceof TokenFileError && e.reason === 'missing') {
+          continue; // removed between readdir and read
+        }
+        problems.push({ file: join(this.dir, name), userid: m[1], error: (e as Error).message });
+      }
+    }
+    return { records, problems };
+  }
+
+  /**
+   * Writes a full record atomically with mode 0600. Refuses anything less than a full record, so a
+   * bug can never replace a good file with a partial one.
+   */
+  async write(record: TokenRecord): Promise<void> {
+    const problem = validateRecord(record);
+    if (problem) {
+      throw new Error(`refusing to write an incomplete token record: ${problem}`);
+    }
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const file = this.fileFor(record.userid);
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const handle = await open(tmp, 'w', 0o600);
+    try {
+      await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await chmod(tmp, 0o600);
+      await rename(tmp, file);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    await syncDir(this.dir);
+  }
+
+  async remove(userid: string): Promise<void> {
+    await rm(this.fileFor(userid), { force: true });
+    await syncDir(this.dir);
+  }
+
+  /**
+   * Calls `onChange` (debounced) when a file in the folder is written, renamed or removed, e.g. by
+   * the settings UI linking a profile. Callers also rescan on their own schedule: some file systems
+   * (network shares, some Docker mounts) do not deliver change events.
+   */
+  watch(onChange: () => void, debounceMs = 200): { close(): void } {
+    let watcher: FSWatcher | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let closed = false;
+    const fire = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(onChange, debounceMs);
+      timer.unref?.();
+    };
+    const start = async (): Promise<void> => {
+      try {
+        await mkdir(this.dir, { recursive: true, mode: 0o700 });
+        if (!closed) {
+          watcher = watch(this.dir, { persistent: false }, fire);
+          watcher.on('error', () => watcher?.close());
+        }
+      } catch {
+        // No watcher: the periodic rescan still picks changes up.
+      }
+    };
+    void start();
+    return {
+      close: () => {
+        closed = true;
+        clearTimeout(timer);
+        watcher?.close();
+      },
+    };
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const h = await open(dir, 'r');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    // Not every platform can fsync a directory; the rename is still atomic.
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * Typed Withings replies, normalised from what the API really sends: ids as strings or safe
+ * numbers, `null` device ids, unknown keys ignored, numbers that arrive as strings tolerated.
+ */
+
+export interface Measure {
+  readonly value: number;
+  readonly unit: number;
+  readonly type: number;
+  /** Body segment; absent, 6 and 7 mean whole body (withings-api.md §3.4). */
+  readonly position?: number;
+}
+
+export interface MeasureGroup {
+  /** Group id; can exceed 2^31 (still a safe JS integer). */
+  readonly grpid: number;
+  readonly attrib: number;
+  /** When the measurement was taken (epoch s). */
+  readonly date: number;
+  /** When it was stored in the Withings cloud (epoch s). */
+  readonly created: number;
+  readonly modified: number;
+  /** 1 real measure, 2 user objective. */
+  readonly category: number;
+  readonly deviceid: string | null;
+  readonly model?: string;
+  readonly measures: readonly Measure[];
+}
+
+export interface MeasurePage {
+  readonly updatetime?: number;
+  readonly timezone?: string;
+  readonly groups: MeasureGroup[];
+  readonly more: boolean;
+  readonly offset: number;
+}
+
+export interface SleepSummary {
+  readonly id: number | string;
+  readonly timezone?: string;
+  readonly startdate: number;
+  readonly enddate: number;
+  /** YYYY-MM-DD, the morning the night ended. */
+  readonly date?: string;
+  readonly modified: number;
+  readonly data: Readonly<Record<string, number>>;
+}
+
+export interface SleepSummaryPage {
+  readonly series: SleepSummary[];
+  readonly more: boolean;
+  readonly offset: number;
+}
+
+export interface SleepSegment {
+  readonly startdate: number;
+  readonly enddate: number;
+  /** 0 awake, 1 light, 2 deep, 3 REM, others (manual, unspecified…) have no meaning here. */
+  readonly state: number;
+}
+
+export interface Device {
+  readonly type: string;
+  readonly model: string;
+  readonly modelId?: number;
+  readonly battery?: string;
+  readonly deviceid: string | null;
+  readonly lastSessionDate?: number;
+}
+
+export interface NotifySubscription {
+  readonly appli: number;
+  readonly callbackurl: string;
+  readonly comment?: string;
+}
+
+type Raw = Record<string, unknown>;
+const isRaw = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A finite number from a number or numeric string, else undefined. */
+export function num(v: unknown): number | undefined {
+  if (typeof v === 'number') {
+    return Number.isFinite(v) ? v : undefined;
+  }
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) {
+    return Number(v);
+  }
+  return undefined;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const truthy = (v: unknown): boolean => v === true || v === 1 || v === '1' || v === 'true';
+
+export function parseMeasure(raw: unknown): Measure | undefined {
+  if (!isRaw(raw)) {
+    return undefined;
+  }
+  const value = num(raw.value);
+  const unit = num(raw.unit);
+  const type = num(raw.type);
+  if (value === undefined || unit === undefined || type === undefined || !Number.isInteger(unit)) {
+    return undefined;
+  }
+  const position = num(raw.position);
+  return position === undefined ? { value, unit, type } : { value, unit, type, position };
+}
+
+export function parseMeasureGroup(raw: unknown): MeasureGroup | undefined {
+  if (!isRaw(raw)) {
+    return undefined;
+  }
+  const grpid = num(raw.grpid);
+  const date = num(raw.date);
+  if (grpid === undefined || date === undefined) {
+    return undefined;
+  }
+  const created = num(raw.created) ?? date;
+  return {
+    grpid,
+    attrib: num(raw.attrib) ?? 0,
+    date,
+    created,
+    modified: num(raw.modified) ?? created,
+    category: num(raw.category) ?? 1,
+    deviceid: str(raw.deviceid) ?? null,
+    model: str(raw.model),
+    measures: list(raw.measures).map(parseMeasure).filter((m): m is Measure => m !== undefined),
+  };
+}
+
+export function parseMeasurePage(body: unknown): MeasurePage {
+  const b = isRaw(body) ? body : {};
+  return {
+    updatetime: num(b.updatetime),
+    timezone: str(b.timezone),
+    groups: list(b.measuregrps).map(parseMeasureGroup).filter((g): g is MeasureGroup => g !== undefined),
+    more: truthy(b.more),
+    offset: num(b.offset) ?? 0,
+  };
+}
+
+export function parseSleepSummary(raw: unknown): SleepSummary | undefined {
+  if (!isRaw(raw)) {
+    return undefined;
+  }
+  const startdate = num(raw.startdate);
+  const enddate = num(raw.enddate);
+  const id = typeof raw.id === 'number' || typeof raw.id === 'string' ? raw.id : undefined;
+  if (startdate === undefined || enddate === undefined) {
+    return undefined;
+  }
+  const data: Record<string, number> = {};
+  if (isRaw(raw.data)) {
+    for (const [k, v] of Object.entries(raw.data)) {
+      const n = num(v);
+      if (n !== undefined) {
+        data[k] = n;
+      }
+    }
+  }
+  return {
+    id: id ?? `${startdate}-${enddate}`,
+    timezone: str(raw.timezone),
+    startdate,
+    enddate,
+    date: str(raw.date),
+    modified: num(raw.modified) ?? num(raw.created) ?? enddate,
+    data,
+  };
+}
+
+export function parseSleepSummaryPage(body: unknown): SleepSummaryPage {
+  const b = isRaw(body) ? body : {};
+  return {
+    series: list(b.series).map(parseSleepSummary).filter((s): s is SleepSummary => s !== undefined),
+    more: truthy(b.more),
+    offset: num(b.offset) ?? 0,
+  };
+}
+
+export function parseSleepSegments(body: unknown): SleepSegment[] {
+  const b = isRaw(body) ? body : {};
+  const out: SleepSegment[] = [];
+  for (const raw of list(b.series)) {
+    if (!isRaw(raw)) {
+      continue;
+    }
+    const startdate = num(raw.startdate);
+    const enddate = num(raw.enddate);
+    const state = num(raw.state);
+    if (startdate !== undefined && enddate !== undefined && state !== undefined) {
+      out.push({ startdate, enddate, state });
+    }
+  }
+  return out;
+}
+
+export function parseDevices(body: unknown): Device[] {
+  const b = isRaw(body) ? body : {};
+  return list(b.devices).filter(isRaw).map((d) => ({
+    type: str(d.type) ?? 'Unknown',
+    model: str(d.model) ?? '',
+    modelId: num(d.model_id),
+    battery: str(d.battery),
+    deviceid: str(d.deviceid) ?? null,
+    lastSessionDate: num(d.last_session_date),
+  }));
+}
+
+export function parseSubscriptions(body: unknown): NotifySubscription[] {
+  const b = isRaw(body) ? body : {};
+  return list(b.profiles).filter(isRaw).flatMap((p) => {
+    const appli = num(p.appli);
+    const callbackurl = str(p.callbackurl);
+    return appli !== undefined && callbackurl ? [{ appli, callbackurl, comment: str(p.comment) }] : [];
+  });
+}

@@ -1,0 +1,99 @@
+import { METRIC_KEYS } from '../src/accessories/catalog.js';
+import { parseConfig } from '../src/platform/config.js';
+import { linkHint } from '../src/platform/platform.js';
+
+const SEED = { platform: 'Withings', client_id: 'id', client_secret: 'secret', profiles: ['Alice'] };
+
+describe('parseConfig', () => {
+  test('the seed example is a complete, valid config with the documented defaults', () => {
+    const r = parseConfig(SEED);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.warnings).toEqual([]);
+    expect(r.config.profiles).toEqual(['Alice']);
+    expect(r.config.updateIntervalSeconds).toBe(300);
+    expect(r.config.metrics.map((m) => m.key)).toEqual(METRIC_KEYS);
+    expect(r.config.readingEvents).toBe(true);
+    expect(r.config.matter).toBe(false);
+    expect(r.config.alerts).toEqual([]);
+    expect(r.config.baseUrl).toBeUndefined();
+  });
+
+  test.each([
+    [{ ...SEED, profiles: [] }, '"profiles" must list at least one profile name'],
+    [{ ...SEED, profiles: undefined }, '"profiles" is missing'],
+    [{ ...SEED, profiles: 'Alice' }, '"profiles" must list at least one profile name'],
+    [{ ...SEED, profiles: ['Alice', ' alice '] }, '"profiles" lists "alice" twice'],
+    [{ ...SEED, profiles: ['Alice', '  '] }, '"profiles" entry 2 must be a non-empty name'],
+    [{ ...SEED, client_id: undefined }, '"client_id" is missing'],
+    [{ ...SEED, client_id: '  ' }, '"client_id" is missing'],
+    [{ ...SEED, client_secret: 42 }, '"client_secret" must be a string'],
+    [{ ...SEED, update_interval: 5 }, '"update_interval" must be between 30 and 86400 seconds (got 5)'],
+    [{ ...SEED, update_interval: 300.5 }, '"update_interval" must be a whole number of seconds'],
+    [{ ...SEED, update_interval: '300' }, '"update_interval" must be a whole number of seconds'],
+    [{ ...SEED, measurements: ['weight_kg', 'weight_lb'] }, '"measurements" contains unknown key "weight_lb"'],
+    [{ ...SEED, measurements: [] }, '"measurements" is empty'],
+    [{ ...SEED, base_url: 'not a url' }, '"base_url" is not a valid URL'],
+    [{ ...SEED, base_url: 'ftp://example.com' }, '"base_url" must start with https://'],
+    [{ ...SEED, matter: 'yes' }, '"matter" must be true or false'],
+  ])('refuses %j with an error naming the key', (raw, message) => {
+    const r = parseConfig(raw);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toContain(message);
+  });
+
+  test('never repeats the client secret in an error', () => {
+    const r = parseConfig({ ...SEED, client_secret: 'super-secret-1234', profiles: [] });
+    expect(JSON.stringify(r)).not.toContain('super-secret-1234');
+  });
+
+  test('unknown keys give one warning but the config is used', () => {
+    const r = parseConfig({ ...SEED, foo: 1, bar: true, name: 'Withings', _bridge: {} });
+    expect(r.ok).toBe(true);
+    expect(r.warnings).toEqual(['unknown config keys "foo", "bar" ignored']);
+  });
+
+  test('profile names are trimmed; measurements keep catalog order; base_url loses its trailing slash', () => {
+    const r = parseConfig({ ...SEED, profiles: [' Alice ', 'Bob'], measurements: ['spo2_pct', 'weight_kg', 'spo2_pct'], base_url: 'https://hb.example.com/' });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.config.profiles).toEqual(['Alice', 'Bob']);
+    expect(r.config.metrics.map((m) => m.key)).toEqual(['weight_kg', 'spo2_pct']);
+    expect(r.config.baseUrl).toBe('https://hb.example.com');
+  });
+
+  describe('alerts', () => {
+    const alert = (a: Record<string, unknown>) => parseConfig({ ...SEED, profiles: ['Alice', 'Bob'], alerts: [a] });
+
+    test('a valid alert is parsed with its direction and a default name', () => {
+      const r = alert({ profile: 'bob', measurement: 'spo2_pct', below: 92 });
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      expect(r.config.alerts).toEqual([expect.objectContaining({ profile: 'Bob', direction: 'below', threshold: 92, name: 'SpO2 below 92' })]);
+    });
+
+    test.each([
+      [{ profile: 'Carol', measurement: 'spo2_pct', below: 92 }, '"alerts" entry 1: profile "Carol" is not one of "profiles"'],
+      [{ profile: 'Alice', measurement: 'spo2', below: 92 }, '"alerts" entry 1: measurement "spo2" is not a numeric measurement key'],
+      [{ profile: 'Alice', measurement: 'sleep_state', below: 1 }, 'is not a numeric measurement key'],
+      [{ profile: 'Alice', measurement: 'spo2_pct' }, 'give exactly one of "above" or "below"'],
+      [{ profile: 'Alice', measurement: 'spo2_pct', above: 1, below: 2 }, 'give exactly one of "above" or "below"'],
+      [{ profile: 'Alice', measurement: 'spo2_pct', below: '92' }, '"below" must be a number in %'],
+    ])('refuses %j', (a, message) => {
+      const r = alert(a);
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.errors).toEqual([expect.stringContaining(message)]);
+    });
+  });
+});
+
+describe('linkHint', () => {
+  test('names every unlinked profile and where to link them', () => {
+    expect(linkHint(['Alice'], 1)).toBe('No profile is linked to Withings yet: open the Homebridge UI → Plugins → Withings → Settings and press "Link" next to "Alice".');
+    expect(linkHint(['Alice', 'Bob'], 2)).toContain('next to each profile ("Alice", "Bob")');
+    expect(linkHint(['Bob'], 2)).toBe('Profile "Bob" is not linked to Withings yet: open the Homebridge UI → Plugins → Withings → Settings and press "Link" next to "Bob".');
+  });
+});
