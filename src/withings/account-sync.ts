@@ -37,7 +37,7 @@ export interface SyncReport {
 }
 
 export class AccountSync {
-  private readonly groups = new Map<number, MeasureGroup>();
+  private readonly groups = new Map<number, MeasureGroup[]>();
   private readonly summaries = new Map<string, SleepSummary>();
   private segments: SleepSegment[] = [];
   private timezone?: string;
@@ -53,7 +53,7 @@ export class AccountSync {
 
   /** The data the value rules read. */
   data(): AccountData {
-    return { groups: this.groups.values(), summaries: this.summaries.values(), segments: this.segments, timezone: this.timezone };
+    return { groups: [...this.groups.values()].flat(), summaries: this.summaries.values(), segments: this.segments, timezone: this.timezone };
   }
 
   get profileTimezone(): string | undefined {
@@ -108,25 +108,30 @@ export class AccountSync {
     return { groups: received, summaries: receivedSummaries, full, requests, missingScopes: [...missing] };
   }
 
-  /** Replaces groups by id; a full fetch also forgets groups Withings no longer returns. */
+  /**
+   * Replaces groups by id; a full fetch also forgets groups Withings no longer returns. The same
+   * weigh-in can arrive twice under one grpid (attrib 0 and 8): identical copies collapse, keeping
+   * a usable one; copies that differ (other date or values) are kept side by side.
+   */
   private mergeGroups(groups: readonly MeasureGroup[], full: boolean): MeasureGroup[] {
-    const fresh = new Map<number, MeasureGroup>();
+    const fresh = new Map<number, MeasureGroup[]>();
     for (const g of groups) {
-      // The same weigh-in can come twice with one grpid (attrib 0 and 8): keep a usable copy.
-      const seen = fresh.get(g.grpid);
-      if (seen === undefined || !isUsableGroup(seen) || (isUsableGroup(g) && g.modified >= seen.modified)) {
-        fresh.set(g.grpid, g);
+      const variants = fresh.get(g.grpid) ?? [];
+      const twin = variants.findIndex((v) => sameReading(v, g));
+      if (twin < 0) {
+        variants.push(g);
+      } else if (!isUsableGroup(variants[twin]) && isUsableGroup(g)) {
+        variants[twin] = g;
       }
+      fresh.set(g.grpid, variants);
     }
     if (full) {
       this.groups.clear();
     }
-    const received: MeasureGroup[] = [];
-    for (const g of fresh.values()) {
-      this.groups.set(g.grpid, g);
-      received.push(g);
+    for (const [grpid, variants] of fresh) {
+      this.groups.set(grpid, variants);
     }
-    return received.sort((a, b) => a.date - b.date || a.grpid - b.grpid);
+    return [...fresh.values()].flat().sort((a, b) => a.date - b.date || a.grpid - b.grpid);
   }
 
   private mergeSummaries(series: readonly SleepSummary[], now: number): SleepSummary[] {
@@ -140,4 +145,10 @@ export class AccountSync {
     }
     return [...series].sort((a, b) => a.enddate - b.enddate);
   }
+}
+
+/** Two copies of one group that say the same thing (date and measures). */
+function sameReading(a: MeasureGroup, b: MeasureGroup): boolean {
+  return a.date === b.date && a.category === b.category && a.measures.length === b.measures.length
+    && a.measures.every((m, i) => m.type === b.measures[i].type && m.value === b.measures[i].value && m.unit === b.measures[i].unit);
 }

@@ -156,8 +156,14 @@ export function noonOfPreviousDay(nowSeconds: number, timeZone: string): number 
 /** The nights in the window: ended after noon of the previous day (profile's timezone), not in the future. */
 export function nightsInWindow(summaries: Iterable<SleepSummary>, nowSeconds: number, timezone?: string): SleepSummary[] {
   const nights: SleepSummary[] = [];
+  const cutoffs = new Map<string, number>(); // one timezone computation per zone, not per night
   for (const s of summaries) {
-    const cutoff = noonOfPreviousDay(nowSeconds, s.timezone ?? timezone ?? 'UTC');
+    const tz = s.timezone ?? timezone ?? 'UTC';
+    let cutoff = cutoffs.get(tz);
+    if (cutoff === undefined) {
+      cutoff = noonOfPreviousDay(nowSeconds, tz);
+      cutoffs.set(tz, cutoff);
+    }
     if (s.enddate > cutoff && s.enddate <= nowSeconds + 60) {
       nights.push(s);
     }
