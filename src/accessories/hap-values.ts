@@ -9,23 +9,26 @@ import type { HomeKitServiceKind, MetricDefinition } from './catalog.js';
 export interface NumericProps {
   readonly minValue: number;
   readonly maxValue: number;
-  readonly minStep?: number;
+  /** A step rounds values; `null` removes HAP's default step so the value is passed on exactly. */
+  readonly minStep?: number | null;
 }
 
-/** Props of the value characteristic Apple Home shows, per service kind. */
+/**
+ * Props of the value characteristic Apple Home shows, per service kind. No step: HAP-NodeJS would
+ * otherwise round 18.457 % to 18 % (humidity, step 1) and 36.65 °C with float noise (step 0.1);
+ * the Home app rounds for display by itself, and Matter gets the same exact value.
+ */
 export const SERVICE_PROPS: Readonly<Record<Exclude<HomeKitServiceKind, 'OccupancySensor'>, NumericProps>> = {
   // Lux' minimum is 0.0001 by default; 0 must be legal (0 s of REM sleep, 0 wake-ups).
   LightSensor: { minValue: 0, maxValue: 100_000 },
-  // HAP's range (−270…100 °C, step 0.1) already holds every body or room temperature.
-  TemperatureSensor: { minValue: -270, maxValue: 100, minStep: 0.1 },
-  // Step 1 would show 23.4 % as 23 %.
-  HumiditySensor: { minValue: 0, maxValue: 100, minStep: 0.1 },
+  TemperatureSensor: { minValue: -50, maxValue: 100, minStep: null },
+  HumiditySensor: { minValue: 0, maxValue: 100, minStep: null },
 };
 
 /** Props of the exact-value custom characteristic (float, the seed key's unit). */
 export const EXACT_VALUE_PROPS: NumericProps = { minValue: -1_000_000, maxValue: 1_000_000_000 };
 
-/** Clamps to [min, max] and rounds to the step the way HAP-NodeJS does, but without float noise. */
+/** Clamps to [min, max] (and rounds to the step, if any) so that HAP-NodeJS has nothing to correct. */
 export function clampToProps(value: number, props: NumericProps): number {
   let v = Math.min(props.maxValue, Math.max(props.minValue, value));
   if (props.minStep) {

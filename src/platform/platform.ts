@@ -41,10 +41,16 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
   private rescanTimer?: { cancel(): void };
   private reportedProblems = new Set<string>();
   private stopped = false;
+  /** Settles when start-up (cache restored, token store read, first syncs scheduled) is done. */
+  readonly started: Promise<void>;
+  private markStarted: () => void = () => undefined;
 
   constructor(logging: Logging, rawConfig: PlatformConfig, private readonly api: API, options: PlatformOptions = {}) {
     this.log = safeLog(logging);
     this.clock = options.clock ?? systemClock;
+    this.started = new Promise((resolve) => {
+      this.markStarted = resolve;
+    });
     const parsed = parseConfig(rawConfig);
     if (typeof rawConfig?.client_secret === 'string') {
       redactor.add(rawConfig.client_secret);
@@ -54,11 +60,14 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
     }
     if (!parsed.ok) {
       this.log.error('Invalid configuration, the plugin does nothing until it is fixed: %s.', parsed.errors.join('; '));
+      this.markStarted();
       return;
     }
     this.config = parsed.config;
     api.on('didFinishLaunching', () => {
-      this.start().catch((e) => this.log.error('Could not start: %s', describeError(e)));
+      this.start()
+        .catch((e) => this.log.error('Could not start: %s', describeError(e)))
+        .finally(() => this.markStarted());
     });
     api.on('shutdown', () => this.stop());
   }

@@ -1,0 +1,265 @@
+/**
+ * The platform and its per-profile controllers, on the real HAP of the homebridge devDependency,
+ * Withings answered by nock, time moved by hand: sync at start then every interval, last values
+ * across restarts, failures shown with StatusActive/StatusFault, polling stopped on a lost grant
+ * and resumed when the settings UI writes a new one, stale accessories removed.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { PlatformAccessory, PlatformConfig, Service } from 'homebridge';
+import nock from 'nock';
+
+import { metricByKey } from '../../src/accessories/catalog.js';
+import { WithingsPlatform } from '../../src/platform/platform.js';
+import { type TokenRecord, TokenStore } from '../../src/withings/token-store.js';
+import { FakeClock, settle } from '../support/clock.js';
+import { fixture, reply } from '../support/fixtures.js';
+import { createApi, recordingLog, roundTrip, type TestApi } from '../support/hap.js';
+
+const BASE = 'http://withings.platform.test';
+const SEED = { platform: 'Withings', name: 'Withings', client_id: 'cid', client_secret: 'csecret-value', profiles: ['Alice'] };
+
+let storage: string;
+let clock: FakeClock;
+let api: TestApi;
+let log: ReturnType<typeof recordingLog>;
+let requests: { path: string; body: Record<string, string> }[];
+let platform: WithingsPlatform;
+
+const nowS = () => Math.floor(clock.now() / 1000);
+const store = () => new TokenStore(join(storage, 'withings'));
+
+function grant(overrides: Partial<TokenRecord> = {}): TokenRecord {
+  return {
+    version: 1, userid: '363', profile: 'Alice', access_token: 'acc-1', refresh_token: 'ref-1', expires_at: nowS() + 10_800,
+    scope: 'user.info,user.metrics,user.activity,user.sleepevents', client_id: 'cid', linked_at: nowS(), updated_at: nowS(), ...overrides,
+  };
+}
+
+/** A small Withings account: the HA fixture's weigh-ins, no sleep. */
+function serveAccount(times = 1, groups: unknown[] = fixture('home-assistant/measurements.json')): void {
+  const record = (path: string) => (_uri: string, raw: unknown) => {
+    requests.push({ path, body: typeof raw === 'string' ? Object.fromEntries(new URLSearchParams(raw)) : raw as Record<string, string> });
+  };
+  nock(BASE).post('/measure').times(times).reply(200, (uri, raw) => {
+    record('/measure')(uri, raw);
+    return reply({ updatetime: nowS(), timezone: 'Europe/Paris', measuregrps: groups });
+  });
+  nock(BASE).post('/v2/sleep').times(2 * times).reply(200, (uri, raw) => {
+    record('/v2/sleep')(uri, raw);
+    return reply({ series: [], more: false, offset: 0 });
+  });
+}
+
+function start(config: Record<string, unknown> = SEED, cached: PlatformAccessory[] = []): WithingsPlatform {
+  api = createApi(storage);
+  log = recordingLog();
+  platform = new WithingsPlatform(log, config as PlatformConfig, api, { clock });
+  for (const a of cached) {
+    platform.configureAccessory(a);
+    api.published.set(a.UUID, a); // Homebridge publishes restored accessories itself
+  }
+  api.fire('didFinishLaunching');
+  return platform;
+}
+
+/** Lets start-up (file reads) finish and fires the timers due now (the first sync). */
+async function run(): Promise<void> {
+  await platform.started;
+  await clock.advance(0);
+  await settle();
+}
+
+const published = () => [...api.published.values()];
+function service(key: string): Service | undefined {
+  for (const a of published()) {
+    const s = a.services.find((x) => x.subtype === key);
+    if (s) return s;
+  }
+  return undefined;
+}
+const value = (key: string) => service(key)?.getCharacteristic(api.hap.Characteristic.CurrentAmbientLightLevel).value;
+const status = (key: string) => ({
+  active: service(key)?.getCharacteristic(api.hap.Characteristic.StatusActive).value,
+  fault: service(key)?.getCharacteristic(api.hap.Characteristic.StatusFault).value,
+});
+const lines = (level: string) => log.lines.filter((l) => l.level === level).map((l) => l.text);
+
+beforeAll(() => nock.disableNetConnect());
+beforeEach(() => {
+  storage = mkdtempSync(join(tmpdir(), 'hb-platform-'));
+  clock = new FakeClock();
+  requests = [];
+  process.env.WITHINGS_API_BASE = BASE;
+  process.env.WITHINGS_AUTH_BASE = BASE;
+});
+afterEach(async () => {
+  api?.fire('shutdown');
+  await settle();
+  nock.cleanAll();
+  rmSync(storage, { recursive: true, force: true });
+  delete process.env.WITHINGS_API_BASE;
+  delete process.env.WITHINGS_AUTH_BASE;
+});
+afterAll(() => nock.enableNetConnect());
+
+test('an invalid config does nothing at all: one error line, no timers, no accessories', async () => {
+  start({ ...SEED, update_interval: 5 });
+  await run();
+  expect(lines('error')).toEqual([expect.stringContaining('"update_interval" must be between 30 and 86400 seconds (got 5)')]);
+  expect(clock.timers()).toEqual([]);
+  expect(published()).toEqual([]);
+});
+
+test('unlinked: one info line; when the settings UI writes a grant, the profile syncs without a restart', async () => {
+  start();
+  await run();
+  expect(lines('info')).toEqual([expect.stringContaining('No profile is linked to Withings yet')]);
+  expect(requests).toEqual([]);
+
+  await store().write(grant());
+  serveAccount();
+  await clock.advance(30_000); // the periodic rescan (file-system events may also trigger it earlier)
+  await run();
+  expect(value('weight_kg')).toBe(70);
+  expect(lines('info')).toContainEqual(expect.stringContaining('Alice: linked to Withings user 363'));
+});
+
+test('syncs at start, then every update_interval, incrementally, never calling Withings from reads', async () => {
+  await store().write(grant());
+  serveAccount();
+  start({ ...SEED, update_interval: 60 });
+  await run();
+  expect(value('weight_kg')).toBe(70);
+  expect(requests.map((r) => r.path)).toEqual(['/measure', '/v2/sleep', '/v2/sleep']);
+  expect(requests[0].body.lastupdate).toBeUndefined();
+
+  // Reads between syncs are served from memory.
+  service('weight_kg')!.getCharacteristic(api.hap.Characteristic.CurrentAmbientLightLevel).handleGetRequest();
+  await clock.advance(59_000);
+  expect(requests).toHaveLength(3);
+
+  serveAccount(1, fixture('home-assistant/measurements_1.json'));
+  await clock.advance(1_000);
+  await settle();
+  expect(requests).toHaveLength(6);
+  expect(requests[3].body.lastupdate).toBeDefined();
+  expect(requests[3].body.category).toBe('1');
+});
+
+test('a restart shows the last values before any Withings call', async () => {
+  await store().write(grant());
+  serveAccount();
+  start();
+  await run();
+  expect(value('weight_kg')).toBe(70);
+  const cache = published().map(roundTrip);
+  api.fire('shutdown');
+  nock.cleanAll();
+
+  // Withings is unreachable after the restart: values must show anyway.
+  nock(BASE).post(/.*/).times(10).replyWithError(Object.assign(new Error('down'), { code: 'ECONNREFUSED' }));
+  start(SEED, cache);
+  expect(value('weight_kg')).toBe(70); // at once, before any Withings call
+  await run();
+  expect(value('weight_kg')).toBe(70);
+  expect(status('weight_kg')).toEqual({ active: false, fault: 0 });
+});
+
+test('failures: values kept, StatusActive false, one warning per streak, one info line on recovery', async () => {
+  await store().write(grant());
+  serveAccount();
+  start();
+  await run();
+  expect(status('weight_kg')).toEqual({ active: true, fault: 0 });
+
+  nock(BASE).post('/measure').reply(500, 'oops');
+  nock(BASE).post('/measure').reply(200, { status: 601, body: { wait_seconds: 40 }, error: 'Too many requests' });
+  nock(BASE).post('/measure').reply(200, '{not json');
+  await clock.advance(300_000);
+  expect(status('weight_kg')).toEqual({ active: false, fault: 0 });
+  expect(value('weight_kg')).toBe(70);
+  await clock.advance(30_000); // back-off after the first failure
+  await clock.advance(40_000); // wait_seconds of the 601
+  expect(lines('warn')).toEqual([expect.stringContaining('Alice: Withings sync failed')]);
+
+  serveAccount();
+  await clock.advance(300_000);
+  await settle();
+  expect(status('weight_kg')).toEqual({ active: true, fault: 0 });
+  expect(lines('info')).toContainEqual(expect.stringContaining('Withings sync works again (after 3 failed attempts)'));
+  expect(lines('warn')).toHaveLength(1);
+});
+
+test('a revoked grant: StatusFault, one error line, polling stops; a new link resumes it', async () => {
+  await store().write(grant());
+  serveAccount();
+  start();
+  await run();
+
+  let calls = 0;
+  nock(BASE).post('/measure').reply(200, () => {
+    calls++;
+    return { status: 401, body: {}, error: 'invalid_token' };
+  });
+  nock(BASE).post('/v2/oauth2').reply(200, () => {
+    calls++;
+    return { status: 503, body: {}, error: 'Invalid Params: invalid refresh_token' };
+  });
+  await clock.advance(300_000);
+  expect(calls).toBe(2);
+  expect(status('weight_kg')).toEqual({ active: false, fault: 1 });
+  expect(lines('error')).toEqual([expect.stringContaining('press "Re-link" next to Alice')]);
+
+  await clock.advance(3600_000); // an hour later: no request loop, no new error line
+  expect(calls).toBe(2);
+  expect(lines('error')).toHaveLength(1);
+
+  await store().write(grant({ access_token: 'acc-2', refresh_token: 'ref-2', updated_at: nowS() }));
+  serveAccount();
+  await clock.advance(30_000);
+  await run();
+  expect(status('weight_kg')).toEqual({ active: true, fault: 0 });
+});
+
+test('a profile removed from the config: its accessories are removed', async () => {
+  await store().write(grant());
+  serveAccount();
+  start({ ...SEED, profiles: ['Alice', 'Bob'] });
+  await run();
+  const cache = published().map(roundTrip);
+  expect(cache.map((a) => a.displayName).sort()).toEqual(['Alice Body', 'Alice Heart', 'Alice Temperature']);
+  api.fire('shutdown');
+
+  serveAccount();
+  start({ ...SEED, profiles: ['Bob'] }, cache);
+  await run();
+  expect(published()).toEqual([]);
+  expect(lines('info')).toContainEqual('Removed 3 accessories of profiles no longer configured.');
+});
+
+test('only selected measurements: a deselected one is never requested nor shown', async () => {
+  await store().write(grant());
+  serveAccount();
+  start({ ...SEED, measurements: ['spo2_pct'] });
+  await run();
+  expect(requests.map((r) => r.path)).toEqual(['/measure']);
+  expect(requests[0].body.meastypes).toBe('54');
+  expect(published().map((a) => a.displayName)).toEqual(['Alice Heart']);
+  expect(service('spo2_pct')?.getCharacteristic(api.hap.Characteristic.CurrentRelativeHumidity).value).toBe(0.95);
+  expect(service('weight_kg')).toBeUndefined();
+  expect(metricByKey('spo2_pct')!.group).toBe('heart');
+});
+
+test('the client secret and tokens never reach the log', async () => {
+  await store().write(grant());
+  nock(BASE).post('/measure').reply(200, { status: 503, body: {}, error: 'Invalid Params: acc-1 csecret-value' });
+  nock(BASE).post('/v2/sleep').times(2).reply(200, reply({ series: [] }));
+  start({ ...SEED, update_interval: 30 });
+  await run();
+  const text = JSON.stringify(log.lines);
+  expect(text).not.toContain('csecret-value');
+  expect(text).not.toContain('ref-1');
+});
