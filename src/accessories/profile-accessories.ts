@@ -258,12 +258,14 @@ export class ProfileAccessories {
   setHealth(health: ProfileHealth): void {
     this.health = health;
     for (const g of this.groups.values()) {
-      for (const metric of g.metrics) {
-        const service = g.service(metric);
-        if (service) {
-          this.applyStatus(service, metric);
-        }
-      }
+      this.applyStatuses(g);
+    }
+  }
+
+  /** Saves accessories whose context a feature changed (Homebridge writes its cache). */
+  save(groups: readonly GroupAccessory[]): void {
+    if (groups.length > 0) {
+      this.registry.save(groups.map((g) => g.accessory));
     }
   }
 
@@ -308,10 +310,19 @@ export class ProfileAccessories {
     for (const feature of this.features) {
       feature.attach(group);
     }
-    for (const metric of group.metrics) {
-      const service = group.service(metric);
-      if (service) {
+    this.applyStatuses(group);
+  }
+
+  /** Metric services follow their value and the profile's health; other sensors (alerts) the health. */
+  private applyStatuses(group: GroupAccessory): void {
+    const { Characteristic: C } = this.hap;
+    for (const service of group.accessory.services) {
+      const metric = group.metrics.find((m) => m.key === service.subtype);
+      if (metric) {
         this.applyStatus(service, metric);
+      } else if (service.testCharacteristic(C.StatusActive)) {
+        setIfChanged(service.getCharacteristic(C.StatusActive), this.health === 'ok');
+        setIfChanged(ensure(service, C.StatusFault), this.health === 'fault' ? 1 : 0);
       }
     }
   }

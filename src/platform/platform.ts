@@ -6,9 +6,11 @@ import { join } from 'node:path';
 
 import type { API, DynamicPlatformPlugin, Logging, PlatformAccessory, PlatformConfig } from 'homebridge';
 
-import type { AccessoryRegistry, GroupFeature } from '../accessories/profile-accessories.js';
+import { AlertSensors } from '../accessories/alerts.js';
+import type { AccessoryRegistry } from '../accessories/profile-accessories.js';
 import { isGroupContext, ProfileAccessories } from '../accessories/profile-accessories.js';
 import { profileDisplayName } from '../accessories/names.js';
+import { ReadingEvents } from '../accessories/reading-events.js';
 import { PLATFORM_NAME, PLUGIN_NAME, PLUGIN_VERSION, TOKEN_DIR_NAME } from '../settings.js';
 import { type Clock, systemClock } from '../withings/clock.js';
 import { WithingsHttp } from '../withings/http.js';
@@ -19,6 +21,7 @@ import { parseConfig, type WithingsConfig } from './config.js';
 import { matchGrants, profileKey } from './grants.js';
 import { describeError, type PluginLog, safeLog } from './log.js';
 import { ProfileController } from './profile-controller.js';
+import { type PluginStatusFile, writeStatusFile } from './status-file.js';
 import { staggerMs } from './sync-policy.js';
 
 /** How often the token folder is re-read even without a file-system event (network shares, Docker). */
@@ -40,6 +43,8 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
   private watcher?: { close(): void };
   private rescanTimer?: { cancel(): void };
   private reportedProblems = new Set<string>();
+  private statusWriting = false;
+  private statusDirty = false;
   private stopped = false;
   /** Settles when start-up (cache restored, token store read, first syncs scheduled) is done. */
   readonly started: Promise<void>;
@@ -87,11 +92,6 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
     };
   }
 
-  /** Group features (reading events, alerts) that add services to a profile's accessories. */
-  protected features(_profile: string): GroupFeature[] {
-    return [];
-  }
-
   private async start(): Promise<void> {
     const config = this.config!;
     this.store = new TokenStore(join(this.api.user.storagePath(), TOKEN_DIR_NAME));
@@ -101,14 +101,25 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
     const intervalMs = config.updateIntervalSeconds * 1000;
 
     config.profiles.forEach((name, index) => {
+      const events = new ReadingEvents(this.api.hap, config.metrics, config.readingEvents);
+      const alerts = new AlertSensors(this.api.hap, config.alerts.filter((a) => a.profile === name));
       const accessories = new ProfileAccessories(
-        this.api.hap, registry, { name, displayName: profileDisplayName(name, index) }, config.metrics, this.features(name), PLUGIN_VERSION,
+        this.api.hap, registry, { name, displayName: profileDisplayName(name, index) }, config.metrics, [events, alerts], PLUGIN_VERSION,
       );
       const controller = new ProfileController({
         log: this.log, clock: this.clock, store: this.store!, http, limiter,
         client: { clientId: config.clientId, clientSecret: config.clientSecret },
-        metrics: config.metrics, intervalMs, signal: this.abort.signal,
+        metrics: config.metrics, intervalMs, signal: this.abort.signal, onStatus: () => this.statusChanged(),
       }, accessories, staggerMs(index, config.profiles.length, intervalMs));
+      controller.addListener({
+        onSync: (report) => {
+          const { changed, pressed } = events.onSync(report, accessories.groupAccessories(), Math.floor(this.clock.now() / 1000));
+          accessories.save(changed);
+          for (const p of pressed) {
+            this.log.info('%s: new %s%s.', name, p.kind.label.toLocaleLowerCase(), p.count > 1 ? ` (${p.count})` : '');
+          }
+        },
+      });
       this.controllers.set(profileKey(name), controller);
     });
 
@@ -180,6 +191,28 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
     } catch (e) {
       this.log.error('Could not read the Withings links in %s: %s', this.store.dir, describeError(e));
     }
+  }
+
+  /** Writes the status file the settings UI reads (coalesced: one write at a time). */
+  private statusChanged(): void {
+    if (this.statusWriting) {
+      this.statusDirty = true;
+      return;
+    }
+    this.statusWriting = true;
+    const profiles: PluginStatusFile['profiles'] = {};
+    for (const c of this.controllers.values()) {
+      profiles[c.name] = c.status;
+    }
+    writeStatusFile(this.store!.dir, { updated_at: Math.floor(this.clock.now() / 1000), profiles })
+      .catch((e) => this.log.debug('Could not write the status file: %s', describeError(e)))
+      .finally(() => {
+        this.statusWriting = false;
+        if (this.statusDirty && !this.stopped) {
+          this.statusDirty = false;
+          this.statusChanged();
+        }
+      });
   }
 
   private reportOnce(key: string, report: () => void): void {

@@ -20,6 +20,7 @@ import { GrantUnavailableError, TokenSession } from '../withings/session.js';
 import type { TokenRecord, TokenStore } from '../withings/token-store.js';
 import { computeValues, type Reading, safeTimezone, timezoneOffsetMs } from '../withings/values.js';
 import { describeError, type PluginLog } from './log.js';
+import type { PluginProfileStatus } from './status-file.js';
 import { nextSyncDelayMs, type SyncOutcome } from './sync-policy.js';
 
 export interface ControllerDeps {
@@ -32,6 +33,8 @@ export interface ControllerDeps {
   readonly metrics: readonly MetricDefinition[];
   readonly intervalMs: number;
   readonly signal: AbortSignal;
+  /** Called when the profile's state or last sync changes (the platform writes the status file). */
+  readonly onStatus?: () => void;
 }
 
 /** Reacts to what a sync brought (reading events, Matter…); errors are caught by the controller. */
@@ -54,6 +57,8 @@ export class ProfileController {
   /** The refresh token of a grant Withings refused; the same file is not retried. */
   private failedRefreshToken?: string;
   private readonly listeners: SyncListener[] = [];
+  private since = 0;
+  private lastSync?: number;
 
   constructor(
     private readonly deps: ControllerDeps,
@@ -65,8 +70,16 @@ export class ProfileController {
     return this.accessories.profile.name;
   }
 
-  get status(): { state: ControllerState; userid?: string; reason?: string } {
-    return { state: this.state, userid: this.accessories.linkedUserid, reason: this.relinkReason };
+  get status(): PluginProfileStatus {
+    return { state: this.state, userid: this.accessories.linkedUserid, reason: this.relinkReason, since: this.since, last_sync: this.lastSync };
+  }
+
+  private setState(state: ControllerState): void {
+    if (state !== this.state) {
+      this.state = state;
+      this.since = epochSeconds(this.deps.clock);
+    }
+    this.deps.onStatus?.();
   }
 
   /** The state read afresh (it changes across awaits; TypeScript's narrowing does not know). */
@@ -115,9 +128,9 @@ export class ProfileController {
     if (this.state === 'needs-relink') {
       this.deps.log.info('%s: a new Withings link was found; syncing again.', this.name);
     }
-    this.state = 'linked';
     this.relinkReason = undefined;
     this.failedRefreshToken = undefined;
+    this.setState('linked');
     this.failureStreak = 0;
     this.schedule(this.firstSyncDone ? 0 : this.startDelayMs);
   }
@@ -132,22 +145,22 @@ export class ProfileController {
       if (this.state !== 'needs-relink' || this.relinkReason !== problem) {
         this.deps.log.error('%s: %s. Open the Homebridge UI → Plugins → Withings → Settings and press "Re-link" next to %s.', this.name, problem, this.name);
       }
-      this.state = 'needs-relink';
       this.relinkReason = problem;
+      this.setState('needs-relink');
       this.accessories.setHealth('fault');
       return;
     }
     if (wasLinked) {
       this.deps.log.warn('%s: the profile was unlinked in the settings; its sensors keep their last values and show a fault until it is linked again (remove the profile from "profiles" to remove them).', this.name);
     }
-    this.state = 'unlinked';
     this.relinkReason = undefined;
+    this.setState('unlinked');
     this.accessories.setHealth(hasAccessories ? 'fault' : 'ok');
   }
 
   /** Stops timers; in-flight requests are aborted by the platform's signal. */
   stop(): void {
-    this.state = 'stopped';
+    this.state = 'stopped'; // no status write: the file keeps what the plugin last knew
     this.cancelTimer();
   }
 
@@ -230,6 +243,8 @@ export class ProfileController {
   }
 
   private onSuccess(report: SyncReport): void {
+    this.lastSync = epochSeconds(this.deps.clock);
+    this.deps.onStatus?.();
     if (this.failureStreak > 0) {
       this.deps.log.info('%s: Withings sync works again (after %d failed attempt%s).', this.name, this.failureStreak, this.failureStreak > 1 ? 's' : '');
     }
@@ -249,9 +264,9 @@ export class ProfileController {
 
   private onFailure(e: unknown, kind: WithingsErrorKind): void {
     if (kind === 'reauth-required') {
-      this.state = 'needs-relink';
       this.relinkReason = describeError(e);
       this.failedRefreshToken = this.session?.current?.refresh_token;
+      this.setState('needs-relink');
       this.accessories.setHealth('fault');
       const unlinked = e instanceof GrantUnavailableError && e.problem === 'unlinked';
       if (!unlinked) {

@@ -7,7 +7,8 @@ const MIN_SECRET_LENGTH = 6;
 const PATTERNS: readonly [RegExp, string][] = [
   [/(authorization\s*[:=]\s*)(bearer\s+)?[^\s,;"']+/gi, '$1[redacted]'],
   [/\bbearer\s+[^\s,;"']+/gi, 'Bearer [redacted]'],
-  [/((?:access_token|refresh_token|client_secret|code|state|token)["']?\s*[:=]\s*["']?)[^\s&,;"']+/gi, '$1[redacted]'],
+  // key=value (query strings, form bodies) and "key": "value" (JSON), not prose such as "code: it expired".
+  [/\b((?:access_token|refresh_token|client_secret|code|state|token)(?:=|"\s*:\s*"))[^\s&,;"']+/gi, '$1[redacted]'],
   // Withings tokens and codes are 40-hex strings; device ids are too but are not needed in messages.
   [/\b[0-9a-f]{32,}\b/gi, '[redacted]'],
 ];

@@ -108,6 +108,14 @@ describe('services', () => {
     expect(warnings.warnings).toEqual([]);
   });
 
+  test('(the warning watcher itself sees what HAP complains about)', () => {
+    const p = profile();
+    p.apply(new Map([['weight_kg', at(70)]]), NOW, 0);
+    warnings.watch(p.accessories());
+    serviceOf(p, 'weight_kg')!.getCharacteristic(C().CurrentAmbientLightLevel).updateValue(-5);
+    expect(warnings.warnings).toContainEqual(expect.stringContaining('exceeded minimum'));
+  });
+
   test('user-supplied names are sanitised for HomeKit ("Chloé 👶", "Chris\'")', () => {
     for (const [raw, shown] of [['Chloé 👶', 'Chloé'], ["Chris'", 'Chris']]) {
       const p = new ProfileAccessories(api.hap, registry, { name: raw, displayName: profileDisplayName(raw, 0) }, METRICS, [], '1.0.0');

@@ -116,7 +116,7 @@ export function watchWarnings(): { warnings: string[]; watch(accessories: Platfo
           for (const c of s.characteristics) {
             if (!watched.has(c)) {
               watched.add(c);
-              c.on('characteristic-warning' as never, (w: { message?: string }) => warnings.push(`${a.displayName}/${c.displayName}: ${w.message ?? String(w)}`));
+              c.on('characteristic-warning', (type, message) => warnings.push(`${a.displayName}/${c.displayName}: ${type} ${message}`));
             }
           }
         }

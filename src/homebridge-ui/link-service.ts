@@ -1,0 +1,353 @@
+/**
+ * What the settings UI server does, without the IPC plumbing (so it can be tested in-process):
+ * the state of each profile's link, starting an OAuth link (single-use, short-lived `state` bound to
+ * the profile), exchanging the code server-side exactly once, the guards (another person, a user
+ * already linked to another profile, missing scopes), and unlinking.
+ *
+ * The server only writes NEW grants; the plugin is the only party that refreshes them.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { METRICS, metricByKey, scopeFor, type MetricDefinition } from '../accessories/catalog.js';
+import { CALLBACK_PATH, TOKEN_DIR_NAME } from '../settings.js';
+import { type Clock, epochSeconds, systemClock } from '../withings/clock.js';
+import { isWithingsError } from '../withings/errors.js';
+import { WithingsHttp } from '../withings/http.js';
+import { buildAuthorizeUrl, exchangeCode, parseScopes, type TokenGrant } from '../withings/oauth.js';
+import { redact, redactor } from '../withings/redact.js';
+import { TOKEN_FILE_VERSION, type TokenRecord, TokenStore } from '../withings/token-store.js';
+import { exchangeFailureMessage, LinkError } from './messages.js';
+import { type PluginStatusFile, STATUS_FILE_NAME } from '../platform/status-file.js';
+
+/** A link attempt lives this long: the user signs in, maybe resets a password, comes back. */
+export const STATE_TTL_MS = 15 * 60_000;
+/** A grant waiting for the user to confirm a different person lives this long. */
+export const CONFIRM_TTL_MS = 10 * 60_000;
+
+export type ProfileState = 'unlinked' | 'linked' | 'needs-relink';
+
+export interface ProfileStatus {
+  readonly name: string;
+  readonly state: ProfileState;
+  readonly userid?: string;
+  /** Granted scopes (comma-separated). */
+  readonly scope?: string;
+  /** Scopes the selected measurements need but the grant lacks. */
+  readonly missingScopes: string[];
+  /** Why the profile needs linking again, in plain words. */
+  readonly reason?: string;
+  readonly linkedAt?: number;
+  /** Last successful sync reported by the running plugin (epoch seconds). */
+  readonly lastSync?: number;
+}
+
+export interface StatusRequest {
+  readonly profiles?: unknown;
+  readonly measurements?: unknown;
+  readonly clientId?: unknown;
+}
+
+export interface StatusReply {
+  readonly profiles: ProfileStatus[];
+  /** Links on disk for profiles that are not in the form (kept until unlinked or the profile returns). */
+  readonly otherLinks: { userid: string; profile: string }[];
+  readonly callbackPath: string;
+  /** Host of the consent page (withings.com, or a simulator). */
+  readonly authorizeHost: string;
+}
+
+export interface StartRequest {
+  readonly profile?: unknown;
+  readonly clientId?: unknown;
+  readonly clientSecret?: unknown;
+  readonly redirectUri?: unknown;
+}
+
+export type CompleteReply =
+  | { status: 'linked'; profile: string; userid: string; scope: string; missingScopes: string[] }
+  | { status: 'confirm'; profile: string; confirmId: string; previousUserid: string; newUserid: string };
+
+interface PendingLink {
+  readonly profile: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
+  readonly createdAt: number;
+  used: boolean;
+}
+
+interface PendingConfirm {
+  readonly profile: string;
+  readonly clientId: string;
+  readonly grant: TokenGrant;
+  readonly previousUserid: string;
+  readonly createdAt: number;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
+const profileKey = (name: string): string => name.trim().toLocaleLowerCase();
+
+export interface LinkServiceOptions {
+  readonly storagePath: string;
+  readonly http?: WithingsHttp;
+  readonly clock?: Clock;
+}
+
+export class LinkService {
+  readonly store: TokenStore;
+  private readonly http: WithingsHttp;
+  private readonly clock: Clock;
+  private readonly pending = new Map<string, PendingLink>();
+  private readonly confirms = new Map<string, PendingConfirm>();
+
+  constructor(options: LinkServiceOptions) {
+    this.store = new TokenStore(join(options.storagePath, TOKEN_DIR_NAME));
+    this.http = options.http ?? new WithingsHttp();
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Each profile's link, as the token store and the running plugin see it. Never returns a token. */
+  async status(req: StatusRequest): Promise<StatusReply> {
+    const names = Array.isArray(req.profiles) ? req.profiles.map(str).filter(Boolean) : [];
+    const needed = neededScopes(req.measurements);
+    const listed = await this.store.list();
+    const runtime = await this.readPluginStatus();
+    const byProfile = new Map<string, TokenRecord>();
+    for (const r of [...listed.records].sort((a, b) => a.linked_at - b.linked_at)) {
+      byProfile.set(profileKey(r.profile), r); // newest link wins, as in the plugin
+    }
+    const profiles = names.map((name): ProfileStatus => {
+      const record = byProfile.get(profileKey(name));
+      const live = runtime?.profiles?.[name];
+      if (!record) {
+        return { name, state: 'unlinked', missingScopes: [] };
+      }
+      const granted = parseScopes(record.scope);
+      const missingScopes = [...needed].filter((s) => !granted.has(s));
+      const clientId = str(req.clientId);
+      let reason: string | undefined;
+      if (clientId && record.client_id && record.client_id !== clientId) {
+        reason = 'it was linked with another Withings app (Client ID): link it again with this one';
+      } else if (live?.state === 'needs-relink' && live.userid === record.userid && (live.since ?? 0) >= record.updated_at) {
+        reason = live.reason ?? 'Withings no longer accepts this link';
+      }
+      return {
+        name, state: reason ? 'needs-relink' : 'linked', userid: record.userid, scope: record.scope, missingScopes, reason,
+        linkedAt: record.linked_at || undefined, lastSync: live?.userid === record.userid ? live.last_sync : undefined,
+      };
+    });
+    // An unreadable file belongs to the profile the running plugin last showed for that user.
+    for (const p of listed.problems) {
+      profiles.forEach((s, i) => {
+        if (s.state === 'unlinked' && runtime?.profiles?.[s.name]?.userid === p.userid) {
+          profiles[i] = { ...s, state: 'needs-relink', userid: p.userid, reason: redact(p.error) };
+        }
+      });
+    }
+    const inForm = new Set(names.map(profileKey));
+    return {
+      profiles,
+      otherLinks: listed.records.filter((r) => !inForm.has(profileKey(r.profile))).map((r) => ({ userid: r.userid, profile: r.profile })),
+      callbackPath: CALLBACK_PATH,
+      authorizeHost: new URL(this.http.endpoints.authBase).host,
+    };
+  }
+
+  /** Starts a link: a fresh single-use `state` bound to the profile, and the consent URL. */
+  start(req: StartRequest): { url: string; state: string } {
+    const profile = str(req.profile);
+    const clientId = str(req.clientId);
+    const clientSecret = str(req.clientSecret);
+    const redirectUri = str(req.redirectUri);
+    if (!profile) {
+      throw new LinkError('Add the profile to "Profiles" first, then press Link next to it.');
+    }
+    if (!clientId || !clientSecret) {
+      throw new LinkError('Enter the Client ID and Secret of your Withings app first (developer.withings.com → your app).');
+    }
+    let callback: URL;
+    try {
+      callback = new URL(redirectUri);
+    } catch {
+      throw new LinkError('The callback URL is not a valid address: check "Base URL" in the settings.');
+    }
+    if (callback.protocol !== 'https:' && callback.protocol !== 'http:') {
+      throw new LinkError('The callback URL must start with https://: check "Base URL" in the settings.');
+    }
+    this.prune();
+    redactor.add(clientSecret);
+    const state = randomBytes(24).toString('hex');
+    this.pending.set(state, { profile, clientId, clientSecret, redirectUri, createdAt: this.clock.now(), used: false });
+    return { url: buildAuthorizeUrl(this.http.endpoints.authBase, { clientId, redirectUri, state }), state };
+  }
+
+  /**
+   * Finishes a link from the address Withings redirected to (or just the code, with the `state` of
+   * the attempt). The code is exchanged at once and exactly once.
+   */
+  async complete(req: { state?: unknown; input?: unknown }): Promise<CompleteReply> {
+    const expectedState = str(req.state);
+    const { code, state, error } = parseRedirect(str(req.input), expectedState);
+    if (!state) {
+      throw new LinkError('Press Link first: no link attempt is waiting for this address.');
+    }
+    if (expectedState && expectedState !== state) {
+      throw new LinkError('This address belongs to another link attempt (the state does not match): press Link again and paste the address of that window.');
+    }
+    const link = this.pending.get(state);
+    if (!link || link.used || this.clock.now() - link.createdAt > STATE_TTL_MS) {
+      throw new LinkError('This address belongs to a link attempt that expired, was already used or was started in another window: press Link again.');
+    }
+    if (error) {
+      link.used = true;
+      throw new LinkError(error === 'access_denied'
+        ? 'Access was denied on the Withings page. Press Link again and choose Allow.'
+        : `Withings returned an error (${error}). Press Link again.`);
+    }
+    if (!code) {
+      throw new LinkError('No code found: paste the whole address of the page Withings sent you to (it contains "code="), even if that page did not load.');
+    }
+    link.used = true; // before the exchange: a code is never sent twice
+    redactor.add(code);
+    let grant: TokenGrant;
+    try {
+      grant = await exchangeCode(this.http, { clientId: link.clientId, clientSecret: link.clientSecret }, code, link.redirectUri, () => epochSeconds(this.clock));
+    } catch (e) {
+      throw new LinkError(exchangeFailureMessage(e, link.redirectUri));
+    }
+    return this.adopt(link.profile, link.clientId, grant);
+  }
+
+  /** The user's answer about linking a profile to a different person than before. */
+  async confirm(req: { confirmId?: unknown; accept?: unknown }): Promise<CompleteReply | { status: 'cancelled'; profile: string }> {
+    const id = str(req.confirmId);
+    const pending = this.confirms.get(id);
+    this.confirms.delete(id);
+    if (!pending || this.clock.now() - pending.createdAt > CONFIRM_TTL_MS) {
+      throw new LinkError('This question expired: press Link again.');
+    }
+    if (req.accept !== true) {
+      return { status: 'cancelled', profile: pending.profile };
+    }
+    await this.save(pending.profile, pending.clientId, pending.grant);
+    await this.store.remove(pending.previousUserid);
+    return this.linked(pending.profile, pending.grant);
+  }
+
+  /** Deletes the profile's grant (and its notification subscriptions, if any). */
+  async unlink(req: { profile?: unknown }): Promise<{ removed: boolean; userid?: string }> {
+    const profile = str(req.profile);
+    const { records } = await this.store.list();
+    const mine = records.filter((r) => profileKey(r.profile) === profileKey(profile));
+    for (const r of mine) {
+      await this.revokeSubscriptions(r);
+      await this.store.remove(r.userid);
+    }
+    return { removed: mine.length > 0, userid: mine[0]?.userid };
+  }
+
+  private async adopt(profile: string, clientId: string, grant: TokenGrant): Promise<CompleteReply> {
+    const { records } = await this.store.list();
+    const owner = records.find((r) => r.userid === grant.userid);
+    if (owner && profileKey(owner.profile) !== profileKey(profile)) {
+      throw new LinkError(`Withings user ${grant.userid} is already linked to profile "${owner.profile}". Sign in as the person of "${profile}" instead, or unlink "${owner.profile}" first.`);
+    }
+    const previous = records.find((r) => profileKey(r.profile) === profileKey(profile) && r.userid !== grant.userid);
+    if (previous) {
+      const confirmId = randomBytes(16).toString('hex');
+      this.confirms.set(confirmId, { profile, clientId, grant, previousUserid: previous.userid, createdAt: this.clock.now() });
+      return { status: 'confirm', profile, confirmId, previousUserid: previous.userid, newUserid: grant.userid };
+    }
+    await this.save(profile, clientId, grant);
+    return this.linked(profile, grant);
+  }
+
+  private linked(profile: string, grant: TokenGrant): CompleteReply {
+    const granted = parseScopes(grant.scope);
+    return {
+      status: 'linked', profile, userid: grant.userid, scope: grant.scope,
+      missingScopes: ['user.metrics', 'user.activity'].filter((s) => !granted.has(s)),
+    };
+  }
+
+  private async save(profile: string, clientId: string, grant: TokenGrant): Promise<void> {
+    const now = epochSeconds(this.clock);
+    await this.store.write({
+      version: TOKEN_FILE_VERSION, userid: grant.userid, profile, access_token: grant.accessToken, refresh_token: grant.refreshToken,
+      expires_at: grant.expiresAt, scope: grant.scope, client_id: clientId, linked_at: now, updated_at: now,
+    });
+  }
+
+  private async revokeSubscriptions(record: TokenRecord): Promise<void> {
+    // Best effort: the plugin does not subscribe today, but a grant may carry subscriptions made by
+    // another tool with the same app. A failure here never blocks the unlink.
+    try {
+      const body = await this.http.post<{ profiles?: { appli?: number; callbackurl?: string }[] }>('/notify', { action: 'list' }, { token: record.access_token });
+      for (const p of body.profiles ?? []) {
+        if (p.callbackurl && typeof p.appli === 'number') {
+          await this.http.post('/notify', { action: 'revoke', callbackurl: p.callbackurl, appli: p.appli }, { token: record.access_token }).catch(() => undefined);
+        }
+      }
+    } catch (e) {
+      if (!isWithingsError(e)) {
+        throw e;
+      }
+    }
+  }
+
+  private async readPluginStatus(): Promise<PluginStatusFile | undefined> {
+    try {
+      return JSON.parse(await readFile(join(this.store.dir, STATUS_FILE_NAME), 'utf8')) as PluginStatusFile;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private prune(): void {
+    const now = this.clock.now();
+    for (const [k, v] of this.pending) {
+      if (now - v.createdAt > STATE_TTL_MS) {
+        this.pending.delete(k);
+      }
+    }
+    for (const [k, v] of this.confirms) {
+      if (now - v.createdAt > CONFIRM_TTL_MS) {
+        this.confirms.delete(k);
+      }
+    }
+  }
+}
+
+/** Scopes the selected measurements need (all measurements when none are given). */
+export function neededScopes(measurements: unknown): Set<string> {
+  const metrics: MetricDefinition[] = Array.isArray(measurements) && measurements.length > 0
+    ? measurements.map((k) => metricByKey(String(k))).filter((m): m is MetricDefinition => m !== undefined)
+    : [...METRICS];
+  return new Set(metrics.map(scopeFor));
+}
+
+/**
+ * Reads what the user pasted: the whole redirected address (even of a page that failed to load),
+ * just its query string, or the bare code.
+ */
+export function parseRedirect(input: string, fallbackState: string): { code?: string; state?: string; error?: string } {
+  const text = input.trim();
+  if (!text) {
+    return { state: fallbackState || undefined };
+  }
+  const query = /[?&](code|state|error)=/.test(text) ? text.slice(text.search(/[?&](code|state|error)=/) + 1).split('#')[0] : '';
+  if (query) {
+    const params = new URLSearchParams(query);
+    return {
+      code: params.get('code') ?? undefined,
+      state: params.get('state') ?? (fallbackState || undefined),
+      error: params.get('error') ?? undefined,
+    };
+  }
+  if (/^[A-Za-z0-9._~-]{8,}$/.test(text)) {
+    return { code: text, state: fallbackState || undefined };
+  }
+  return { state: fallbackState || undefined };
+}
