@@ -54,6 +54,8 @@ export interface ProfileIdentity {
 export interface GroupFeature {
   /** Called whenever the accessory's metric services were (re)built; may add or remove services. */
   attach(group: GroupAccessory): void;
+  /** The profile now shows another Withings user: drop what belonged to the previous one. */
+  userChanged?(userid: string): void;
 }
 
 const SERVICE_TYPES = ['LightSensor', 'TemperatureSensor', 'HumiditySensor', 'OccupancySensor'] as const;
@@ -196,6 +198,9 @@ export class ProfileAccessories {
     }
     if (stale.length > 0) {
       this.registry.unregister(stale.map((g) => g.accessory));
+    }
+    if (this.userid !== undefined) {
+      this.features.forEach((f) => f.userChanged?.(userid));
     }
     this.userid = userid;
   }

@@ -4,9 +4,10 @@
  */
 import { join } from 'node:path';
 
-import type { API, DynamicPlatformPlugin, Logging, PlatformAccessory, PlatformConfig } from 'homebridge';
+import type { API, DynamicPlatformPlugin, Logging, MatterAccessory, PlatformAccessory, PlatformConfig } from 'homebridge';
 
 import { AlertSensors } from '../accessories/alerts.js';
+import { type MatterContext, MatterSensors } from '../accessories/matter.js';
 import type { AccessoryRegistry } from '../accessories/profile-accessories.js';
 import { isGroupContext, ProfileAccessories } from '../accessories/profile-accessories.js';
 import { profileDisplayName } from '../accessories/names.js';
@@ -37,6 +38,7 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
   private readonly config?: WithingsConfig;
   private readonly clock: Clock;
   private readonly cached: PlatformAccessory[] = [];
+  private readonly cachedMatter: MatterAccessory[] = [];
   private readonly controllers = new Map<string, ProfileController>();
   private readonly abort = new AbortController();
   private store?: TokenStore;
@@ -82,6 +84,27 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
     this.cached.push(accessory);
   }
 
+  /** Homebridge 2.x only, on a Matter-enabled bridge: the cached Matter endpoints. */
+  configureMatterAccessory(accessory: MatterAccessory): void {
+    this.cachedMatter.push(accessory);
+  }
+
+  /** The Matter API when the user asked for Matter and this bridge serves it; never touched otherwise. */
+  private matterApi(): API['matter'] | undefined {
+    if (!this.config?.matter) {
+      return undefined;
+    }
+    if (this.api.isMatterEnabled?.() && this.api.matter) {
+      return this.api.matter;
+    }
+    if (this.api.isMatterAvailable?.()) {
+      this.log.warn('"matter" is on, but Matter is not enabled for this bridge: enable it in the Homebridge UI (bridge settings → Matter), or turn "matter" off.');
+    } else {
+      this.log.debug('"matter" is on, but this Homebridge has no Matter support (Homebridge 2.x is needed).');
+    }
+    return undefined;
+  }
+
   private registry(): AccessoryRegistry {
     const { api } = this;
     return {
@@ -100,11 +123,15 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
     const limiter = new RequestLimiter(this.clock);
     const intervalMs = config.updateIntervalSeconds * 1000;
 
+    const matter = this.matterApi();
     config.profiles.forEach((name, index) => {
       const events = new ReadingEvents(this.api.hap, config.metrics, config.readingEvents);
       const alerts = new AlertSensors(this.api.hap, config.alerts.filter((a) => a.profile === name));
+      const features = matter
+        ? [events, alerts, new MatterSensors(matter, { plugin: PLUGIN_NAME, platform: PLATFORM_NAME }, config.metrics, this.log, () => Math.floor(this.clock.now() / 1000), PLUGIN_VERSION)]
+        : [events, alerts];
       const accessories = new ProfileAccessories(
-        this.api.hap, registry, { name, displayName: profileDisplayName(name, index) }, config.metrics, [events, alerts], PLUGIN_VERSION,
+        this.api.hap, registry, { name, displayName: profileDisplayName(name, index) }, config.metrics, features, PLUGIN_VERSION,
       );
       const controller = new ProfileController({
         log: this.log, clock: this.clock, store: this.store!, http, limiter,
@@ -143,8 +170,35 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
     if (this.stopped) {
       return;
     }
+    this.retireMatter(matter !== undefined);
     this.watcher = this.store.watch(() => void this.rescanGrants(false));
     this.scheduleRescan();
+  }
+
+  /**
+   * Unregisters cached Matter endpoints nobody wants any more: Matter turned off, a profile removed,
+   * a measurement deselected, or a profile now linked to another Withings user.
+   */
+  private retireMatter(enabled: boolean): void {
+    if (this.cachedMatter.length === 0) {
+      return; // always the case on Homebridge 1.x and on bridges without Matter
+    }
+    const matter = this.api.matter;
+    if (!matter) {
+      return;
+    }
+    const selected = new Set(this.config!.metrics.filter((m) => m.matter).map((m) => m.key));
+    const stale = this.cachedMatter.filter((a) => {
+      const ctx = a.context as Partial<MatterContext>;
+      const controller = ctx.profile ? this.controllers.get(profileKey(ctx.profile)) : undefined;
+      const userid = controller?.accessories.linkedUserid;
+      return !enabled || !controller || !ctx.key || !selected.has(ctx.key) || (userid !== undefined && userid !== ctx.userid);
+    });
+    if (stale.length > 0) {
+      matter.unregisterPlatformAccessories(PLUGIN_NAME, PLATFORM_NAME, stale)
+        .then(() => this.log.debug('Matter: removed %d endpoint(s) no longer wanted.', stale.length))
+        .catch((e: unknown) => this.log.error('Matter: could not remove old endpoints: %s', describeError(e)));
+    }
   }
 
   private scheduleRescan(): void {
