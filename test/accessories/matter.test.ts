@@ -126,7 +126,10 @@ describe('the platform with and without Matter', () => {
     rmSync(storage, { recursive: true, force: true });
     delete process.env.WITHINGS_API_BASE;
   });
-  afterAll(() => nock.enableNetConnect());
+  afterAll(() => {
+    nock.enableNetConnect();
+    nock.restore(); // uninstall the interceptor: the next test file in this worker installs its own
+  });
 
   test('matter off, or Homebridge 1.x: api.matter is never touched, nothing is logged about it, HAP is byte-for-byte the same', async () => {
     const off = await run(CONFIG, 'hb2-on');
@@ -150,7 +153,7 @@ describe('the platform with and without Matter', () => {
       expect.stringMatching(/^register Alice Body Temperature TemperatureSensor .*"measuredValue":3665/),
       expect.stringMatching(/^register Alice SpO2 HumiditySensor .*"measuredValue":9700/),
     ]);
-    expect(on.matter.calls).toContain(`update uuid(homebridge-withings:matter:1001:body_temperature_c) temperatureMeasurement {"measuredValue":3665}`);
+    expect(on.matter.calls).toContain('update uuid(homebridge-withings:matter:1001:body_temperature_c) temperatureMeasurement {"measuredValue":3665}');
     expect(on.matter.calls.some((c) => c.includes('weight'))).toBe(false);
   });
 

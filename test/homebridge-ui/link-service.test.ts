@@ -49,7 +49,10 @@ afterEach(() => {
   nock.cleanAll();
   rmSync(storage, { recursive: true, force: true });
 });
-afterAll(() => nock.enableNetConnect());
+afterAll(() => {
+  nock.enableNetConnect();
+  nock.restore(); // uninstall the interceptor: the next test file in this worker installs its own
+});
 
 test('start: a consent URL with a fresh random state, the callback URL and the four scopes', () => {
   const a = start();
@@ -140,7 +143,7 @@ test.each([
 
 test('Withings unreachable: a network sentence', async () => {
   const { state } = start();
-  nock(API).post('/v2/oauth2').replyWithError(Object.assign(new Error('connect refused'), { code: 'ECONNREFUSED' }));
+  // No interceptor: nock refuses the connection, as a network without internet would.
   await expect(service.complete({ state, input: 'abcdef0123456789' })).rejects.toThrow(/Could not reach Withings .*internet connection/);
 });
 

@@ -57,7 +57,10 @@ afterEach(() => {
   nock.cleanAll();
   rmSync(dir, { recursive: true, force: true });
 });
-afterAll(() => nock.enableNetConnect());
+afterAll(() => {
+  nock.enableNetConnect();
+  nock.restore(); // uninstall the interceptor: the next test file in this worker installs its own
+});
 
 describe('getmeas', () => {
   test('always asks for real measures (category=1) of the wanted types, and pages over more/offset', async () => {

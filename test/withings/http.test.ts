@@ -2,6 +2,8 @@
  * The HTTP layer: form-encoded POSTs with a Bearer token, the `{status, body, error}` envelope and
  * the classification of every failure into the five families the plugin acts on.
  */
+import { type AddressInfo, createServer } from 'node:net';
+
 import nock from 'nock';
 
 import { classifyStatus, WithingsError } from '../../src/withings/errors.js';
@@ -13,9 +15,25 @@ const http = (timeoutMs?: number) => new WithingsHttp({ endpoints: { apiBase: BA
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
+afterAll(() => {
+  nock.enableNetConnect();
+  nock.restore(); // uninstall the interceptor: the next test file in this worker installs its own
+});
 
-const netError = (code: string, message: string): Error => Object.assign(new Error(message), { code });
+/** A real local server that accepts connections and drops them at once (a connection reset). */
+async function resettingServer(): Promise<{ base: string; close: () => Promise<void> }> {
+  const server = createServer((socket) => socket.resetAndDestroy());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  nock.enableNetConnect('127.0.0.1');
+  return {
+    base: `http://127.0.0.1:${port}`,
+    close: async () => {
+      nock.disableNetConnect();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
 
 async function failure(p: Promise<unknown>): Promise<WithingsError> {
   try {
@@ -100,10 +118,19 @@ describe('failures are classified by Withings status family', () => {
   });
 
   test('a connection reset is transient', async () => {
-    nock(BASE).post('/measure').replyWithError(netError('ECONNRESET', 'socket hang up'));
-    const e = await failure(http().post('/measure', { action: 'getmeas' }));
+    const server = await resettingServer();
+    try {
+      const e = await failure(new WithingsHttp({ endpoints: { apiBase: server.base, authBase: server.base } }).post('/measure', { action: 'getmeas' }));
+      expect(e.kind).toBe('transient');
+      expect(e.message).toContain('ECONNRESET');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('no connection at all is transient', async () => {
+    const e = await failure(http().post('/measure', { action: 'getmeas' })); // nock refuses: no interceptor
     expect(e.kind).toBe('transient');
-    expect(e.message).toContain('ECONNRESET');
   });
 
   test('a reply slower than the timeout is transient (timed out)', async () => {
@@ -136,8 +163,12 @@ describe('no secret in any message', () => {
     expect(e.message).not.toContain('0123456789abcdef0123');
     expect(e.message).toContain('Invalid Params');
 
-    nock(BASE).post('/measure').replyWithError(netError('ECONNRESET', `reset while sending Authorization: Bearer ${token}`));
-    const e2 = await failure(http().post('/measure', { action: 'getmeas' }, { token }));
-    expect(JSON.stringify({ message: e2.message, stack: e2.stack, cause: (e2 as { cause?: unknown }).cause })).not.toContain(token);
+    const server = await resettingServer();
+    try {
+      const e2 = await failure(new WithingsHttp({ endpoints: { apiBase: server.base, authBase: server.base } }).post('/measure', { action: 'getmeas' }, { token }));
+      expect(JSON.stringify({ message: e2.message, stack: e2.stack, cause: (e2 as { cause?: unknown }).cause })).not.toContain(token);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -53,7 +53,10 @@ afterEach(() => {
   nock.cleanAll();
   rmSync(dir, { recursive: true, force: true });
 });
-afterAll(() => nock.enableNetConnect());
+afterAll(() => {
+  nock.enableNetConnect();
+  nock.restore(); // uninstall the interceptor: the next test file in this worker installs its own
+});
 
 describe('authorize URL and code exchange', () => {
   test('the consent URL carries response_type, client_id, redirect_uri, state and the four scopes', () => {

@@ -1,0 +1,587 @@
+/**
+ * The Withings cloud simulator (tools/simulator): OAuth consent and token rules, the data endpoints'
+ * filters and paging, faults, the request log and the demo data. Time is injected (`now`), never slept.
+ */
+// @ts-expect-error -- plain JavaScript module without type declarations
+import { startSimulator as start } from '../tools/simulator/server.mjs';
+
+interface Measure { value: number; type: number; unit: number }
+interface Group {
+  grpid: number; attrib: number; date: number; created: number; modified: number; category: number;
+  deviceid: string | null; model: string | null; measures: Measure[];
+}
+interface Summary { id: number; date: string; startdate: number; enddate: number; modified: number; data: Record<string, unknown> }
+interface Segment { startdate: number; enddate: number; state: number; hr?: Record<string, number> }
+interface Envelope<T = Record<string, unknown>> { status: number; body: T; error?: string }
+interface TokenBody { userid: string; access_token: string; refresh_token: string; expires_in: number; scope: string; token_type: string }
+interface MeasPage { updatetime: number; timezone: string; measuregrps: Group[]; more: number; offset: number }
+interface SummaryPage { series: Summary[]; more: boolean; offset: number }
+interface LogEntry { i: number; t: number; method: string; path: string; action: string; status: number | null; userid: string | null; bytes: number; fault?: string }
+interface RawData { timezone: string; measuregrps: Group[]; sleep_summaries: Summary[]; sleep_segments: Segment[] }
+interface Sim {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  state: { people: Map<string, { segments: Segment[]; summaries: Summary[] }> };
+}
+interface SimOptions {
+  now?: () => number;
+  clients?: Array<{ client_id: string; client_secret: string; redirect_uris?: string[] | null }>;
+  pageSize?: { getmeas?: number; getsummary?: number };
+  seed?: number;
+}
+const startSimulator = start as (options?: SimOptions) => Promise<Sim>;
+
+const ALICE = '1001001';
+const BOB = '1001002';
+const T0 = Date.UTC(2026, 10, 28, 14, 0, 0); // 15:00 in Paris, 09:00 in New York
+const REDIRECT = 'https://example.com/withings/callback?x=1';
+const SCOPES = 'user.info,user.metrics,user.activity,user.sleepevents';
+
+let clock = T0;
+const nowS = (): number => Math.floor(clock / 1000);
+const advance = (seconds: number): void => {
+  clock += seconds * 1000;
+};
+
+async function post<T = Record<string, unknown>>(sim: Sim, path: string, params: Record<string, string | number>, token?: string): Promise<Envelope<T>> {
+  const res = await fetch(sim.url + path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString(),
+  });
+  expect(res.status).toBe(200);
+  return await res.json() as Envelope<T>;
+}
+
+async function control<T = Record<string, unknown>>(sim: Sim, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const res = await fetch(sim.url + path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  return await res.json() as T;
+}
+
+const grant = (sim: Sim, userid: string, scope?: string): Promise<TokenBody> => control<TokenBody>(sim, 'POST', '/_control/grant', { userid, scope });
+const rawData = (sim: Sim, userid: string): Promise<RawData> => control<RawData>(sim, 'GET', `/_control/data/${userid}`);
+
+function authorizeUrl(sim: Sim, params: Record<string, string> = {}): string {
+  const q = new URLSearchParams({ response_type: 'code', client_id: 'demo-client', redirect_uri: REDIRECT, state: 'st-123', scope: SCOPES, ...params });
+  return `${sim.url}/oauth2_user/authorize2?${q.toString()}`;
+}
+
+async function consent(sim: Sim, form: Record<string, string>): Promise<Response> {
+  const body = new URLSearchParams({ response_type: 'code', client_id: 'demo-client', redirect_uri: REDIRECT, state: 'st-123', scope: SCOPES, ...form });
+  return await fetch(`${sim.url}/oauth2_user/authorize2`, {
+    method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: body.toString(),
+  });
+}
+
+async function codeFor(sim: Sim, userid: string, extra: Record<string, string> = {}): Promise<string> {
+  const res = await consent(sim, { userid, decision: 'allow', ...extra });
+  expect(res.status).toBe(302);
+  return new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
+}
+
+const exchange = (sim: Sim, code: string, overrides: Record<string, string> = {}): Promise<Envelope<TokenBody>> => post<TokenBody>(sim, '/v2/oauth2', {
+  action: 'requesttoken', grant_type: 'authorization_code', client_id: 'demo-client', client_secret: 'demo-secret', code, redirect_uri: REDIRECT, ...overrides,
+});
+
+const refresh = (sim: Sim, refreshToken: string): Promise<Envelope<TokenBody>> => post<TokenBody>(sim, '/v2/oauth2', {
+  action: 'requesttoken', grant_type: 'refresh_token', client_id: 'demo-client', client_secret: 'demo-secret', refresh_token: refreshToken,
+});
+
+const realValue = (m: Measure): number => (m.unit < 0 ? m.value / 10 ** -m.unit : m.value * 10 ** m.unit);
+
+let sim: Sim;
+beforeAll(async () => {
+  sim = await startSimulator({
+    now: () => clock,
+    pageSize: { getmeas: 50, getsummary: 5 },
+    clients: [{ client_id: 'demo-client', client_secret: 'demo-secret', redirect_uris: [REDIRECT, 'https://example.com/other'] }],
+  });
+});
+afterAll(async () => {
+  await sim.close();
+});
+beforeEach(() => {
+  clock = T0;
+});
+
+describe('consent page', () => {
+  test('lists both people as unchecked radio inputs, the scopes, Allow and Deny', async () => {
+    const res = await fetch(authorizeUrl(sim));
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('Withings — authorize demo-client');
+    for (const [userid, name] of [[ALICE, 'Alice'], [BOB, 'Bob']]) {
+      expect(html).toContain(`<input type="radio" name="userid" value="${userid}" data-userid="${userid}" id="user-${userid}">`);
+      expect(html).toContain(`<label for="user-${userid}">${name}</label>`);
+    }
+    expect(html).toContain('<button id="allow" type="submit" name="decision" value="allow">Allow</button>');
+    expect(html).toContain('<button id="deny" type="submit" name="decision" value="deny">Deny</button>');
+    expect(html).toMatch(/<form[^>]+method="post" action="\/oauth2_user\/authorize2"/);
+    expect(html).toContain('<input type="hidden" name="state" value="st-123">');
+    expect(html).toContain('user.metrics');
+    expect(html).toContain('user.sleepevents');
+  });
+
+  test('an unknown client_id or a redirect_uri that is not registered gets an error page', async () => {
+    const bad = await fetch(authorizeUrl(sim, { client_id: 'nope' }));
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('invalid client_id');
+    const mismatch = await fetch(authorizeUrl(sim, { redirect_uri: 'https://example.com/withings/callback' }));
+    expect(await mismatch.text()).toContain('redirect_uri_mismatch: The redirect URI provided is missing or does not match partner callback url');
+  });
+
+  test('allow redirects with a code and the state, keeping the query of redirect_uri', async () => {
+    const res = await consent(sim, { userid: ALICE, decision: 'allow' });
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.get('location') ?? '');
+    expect(`${location.origin}${location.pathname}`).toBe('https://example.com/withings/callback');
+    expect(location.searchParams.get('x')).toBe('1');
+    expect(location.searchParams.get('code')).toMatch(/^[0-9a-f]{40}$/);
+    expect(location.searchParams.get('state')).toBe('st-123');
+  });
+
+  test('deny redirects with error=access_denied; allow without choosing a person shows the page again', async () => {
+    const denied = await consent(sim, { decision: 'deny' });
+    expect(denied.status).toBe(302);
+    const location = new URL(denied.headers.get('location') ?? '');
+    expect(location.searchParams.get('error')).toBe('access_denied');
+    expect(location.searchParams.get('state')).toBe('st-123');
+    expect(location.searchParams.get('code')).toBeNull();
+    const unchosen = await consent(sim, { decision: 'allow' });
+    expect(unchosen.status).toBe(200);
+    const html = await unchosen.text();
+    expect(html).toContain('id="error"');
+    expect(html).toContain('data-userid="1001001"');
+  });
+});
+
+describe('token endpoint', () => {
+  test('a code is exchanged once, and an identical request within 10 s gets 601', async () => {
+    const code = await codeFor(sim, BOB);
+    const first = await exchange(sim, code);
+    expect(first.status).toBe(0);
+    expect(first.body).toEqual(expect.objectContaining({ userid: BOB, expires_in: 10800, scope: SCOPES, token_type: 'Bearer' }));
+    expect(first.body.access_token).toMatch(/^[0-9a-f]{40}$/);
+    expect(first.body.refresh_token).toMatch(/^[0-9a-f]{40}$/);
+    advance(3);
+    const again = await exchange(sim, code);
+    expect(again).toEqual({ status: 601, body: { wait_seconds: 7 }, error: 'Same arguments in less than 10 seconds' });
+    advance(8);
+    expect(await exchange(sim, code)).toEqual({ status: 503, body: {}, error: 'Invalid Params: invalid code' });
+  });
+
+  test('a code older than 30 s, a wrong secret or a different redirect_uri is refused', async () => {
+    const code = await codeFor(sim, ALICE);
+    expect((await exchange(sim, code, { client_secret: 'wrong' })).error).toBe('Invalid Params: invalid client_secret');
+    expect((await exchange(sim, code, { client_id: 'other' })).error).toBe('Invalid Params: invalid client_id');
+    expect((await exchange(sim, code, { redirect_uri: 'https://example.com/other' })).error).toBe('Invalid Params: redirect_uri mismatch');
+    advance(31);
+    expect(await exchange(sim, code)).toEqual({ status: 503, body: {}, error: 'Invalid Params: invalid code' });
+    const fresh = await codeFor(sim, ALICE);
+    advance(30);
+    expect((await exchange(sim, fresh)).status).toBe(0);
+  });
+
+  test('only the requested scopes are granted, and a call outside them is a 401', async () => {
+    const code = await codeFor(sim, ALICE, { scope: 'user.metrics' });
+    const tokens = await exchange(sim, code);
+    expect(tokens.body.scope).toBe('user.metrics');
+    const token = tokens.body.access_token;
+    expect((await post(sim, '/measure', { action: 'getmeas', category: 1 }, token)).status).toBe(0);
+    const sleep = await post(sim, '/v2/sleep', { action: 'getsummary', lastupdate: 0 }, token);
+    expect(sleep.status).toBe(401);
+    expect(sleep.error).toContain('insufficient_scope');
+    // Unchecking a scope on the consent page grants fewer.
+    const partial = await codeFor(sim, ALICE, { scope_choice: '1', grant_scope: 'user.activity' });
+    expect((await exchange(sim, partial)).body.scope).toBe('user.activity');
+  });
+
+  test('refresh rotates; the old refresh token works until the new access token is used', async () => {
+    const g = await grant(sim, ALICE);
+    const r1 = await refresh(sim, g.refresh_token);
+    expect(r1.status).toBe(0);
+    expect(r1.body.refresh_token).not.toBe(g.refresh_token);
+    expect(r1.body.access_token).not.toBe(g.access_token);
+    expect(r1.body.userid).toBe(ALICE);
+    advance(11);
+    const grace = await refresh(sim, g.refresh_token); // still in its grace period
+    expect(grace.status).toBe(0);
+    expect((await post(sim, '/v2/user', { action: 'getdevice' }, r1.body.access_token)).status).toBe(0);
+    advance(11);
+    expect(await refresh(sim, g.refresh_token)).toEqual({ status: 503, body: {}, error: 'Invalid Params: invalid refresh_token' });
+    expect((await refresh(sim, r1.body.refresh_token)).status).toBe(0);
+  });
+
+  test('the old refresh token dies 8 hours after the new one was issued', async () => {
+    const g = await grant(sim, BOB);
+    expect((await refresh(sim, g.refresh_token)).status).toBe(0);
+    advance(8 * 3600 - 60);
+    expect((await refresh(sim, g.refresh_token)).status).toBe(0);
+    advance(61);
+    expect((await refresh(sim, g.refresh_token)).status).toBe(503);
+  });
+
+  test('unknown action → 2554; parameters in the query string instead of the body → invalid grant_type', async () => {
+    expect((await post(sim, '/v2/oauth2', { action: 'nothing' })).status).toBe(2554);
+    const res = await fetch(`${sim.url}/v2/oauth2?action=requesttoken&grant_type=refresh_token`, { method: 'POST' });
+    expect(await res.json()).toEqual({ status: 503, body: {}, error: 'Invalid Params: invalid grant_type' });
+  });
+});
+
+describe('access tokens', () => {
+  test('an access token expires after 3 hours; refreshing gives a working one', async () => {
+    const g = await grant(sim, ALICE);
+    advance(3 * 3600 - 1);
+    expect((await post(sim, '/v2/user', { action: 'getgoals' }, g.access_token)).status).toBe(0);
+    advance(1);
+    const expired = await post(sim, '/v2/user', { action: 'getgoals' }, g.access_token);
+    expect(expired.status).toBe(401);
+    expect(expired.error).toMatch(/^XRequestID: \S.* invalid_token: The access token provided is invalid$/);
+    const r = await refresh(sim, g.refresh_token);
+    expect((await post(sim, '/v2/user', { action: 'getgoals' }, r.body.access_token)).status).toBe(0);
+  });
+
+  test('tokens/expire ends access tokens now but keeps refresh tokens; tokens/revoke ends both', async () => {
+    const g = await grant(sim, BOB);
+    await control(sim, 'POST', '/_control/tokens/expire', { userid: BOB });
+    expect((await post(sim, '/v2/user', { action: 'getdevice' }, g.access_token)).status).toBe(401);
+    const r = await refresh(sim, g.refresh_token);
+    expect(r.status).toBe(0);
+    await control(sim, 'POST', '/_control/tokens/revoke', { userid: BOB });
+    expect((await post(sim, '/v2/user', { action: 'getdevice' }, r.body.access_token)).status).toBe(401);
+    advance(11);
+    expect((await refresh(sim, r.body.refresh_token)).error).toBe('Invalid Params: invalid refresh_token');
+  });
+
+  test('no token → 401; unknown action or path → 2554; bad parameters → 503', async () => {
+    const g = await grant(sim, ALICE);
+    expect((await post(sim, '/measure', { action: 'getmeas' })).status).toBe(401);
+    expect((await post(sim, '/measure', { action: 'getmeas' }, 'f'.repeat(40))).status).toBe(401);
+    expect(await post(sim, '/measure', { action: 'nope' }, g.access_token)).toEqual({ status: 2554, body: {}, error: 'Not implemented' });
+    expect((await post(sim, '/v3/whatever', { action: 'getmeas' }, g.access_token)).status).toBe(2554);
+    expect((await post(sim, '/measure', { action: 'getmeas', meastype: 'abc' }, g.access_token)).status).toBe(503);
+    expect((await post(sim, '/v2/sleep', { action: 'get' }, g.access_token)).status).toBe(503);
+    expect((await post(sim, '/v2/sleep', { action: 'getsummary' }, g.access_token)).status).toBe(503);
+  });
+});
+
+describe('getmeas', () => {
+  async function allPages(token: string, params: Record<string, string | number>): Promise<{ groups: Group[]; pages: MeasPage[] }> {
+    const pages: MeasPage[] = [];
+    let offset = 0;
+    for (;;) {
+      const reply = await post<MeasPage>(sim, '/measure', { action: 'getmeas', ...params, ...(offset ? { offset } : {}) }, token);
+      expect(reply.status).toBe(0);
+      pages.push(reply.body);
+      if (!reply.body.more) {
+        break;
+      }
+      offset = reply.body.offset;
+    }
+    return { groups: pages.flatMap((p) => p.measuregrps), pages };
+  }
+
+  test('pages with more/offset through every real group, newest first but not strictly sorted', async () => {
+    const g = await grant(sim, ALICE);
+    const raw = await rawData(sim, ALICE);
+    const { groups, pages } = await allPages(g.access_token, { category: 1 });
+    expect(pages.length).toBe(Math.ceil(raw.measuregrps.filter((x) => x.category === 1).length / 50));
+    expect(pages[0]).toEqual(expect.objectContaining({ more: 1, offset: 50, timezone: 'Europe/Paris', updatetime: nowS() }));
+    expect(pages[pages.length - 1].more).toBe(0);
+    expect(groups.length).toBe(raw.measuregrps.filter((x) => x.category === 1).length);
+    expect(new Set(groups.map((x) => `${x.grpid}/${x.attrib}`)).size).toBe(groups.length);
+    const inversions = groups.filter((x, i) => i > 0 && x.date > groups[i - 1].date).length;
+    expect(inversions).toBeGreaterThan(0);
+    expect(inversions).toBeLessThan(groups.length / 4);
+    expect(groups.some((x) => x.grpid > 2 ** 31)).toBe(true);
+    // The real API escapes slashes.
+    const text = await (await fetch(`${sim.url}/measure`, { method: 'POST', headers: { Authorization: `Bearer ${g.access_token}` }, body: 'action=getmeas&meastype=4' })).text();
+    expect(text).toContain('"timezone":"Europe\\/Paris"');
+  });
+
+  test('category: omitted means real measures only; 2 gives the objectives', async () => {
+    const g = await grant(sim, ALICE);
+    const { groups: real } = await allPages(g.access_token, {});
+    expect(real.every((x) => x.category === 1)).toBe(true);
+    const { groups: goals } = await allPages(g.access_token, { category: 2 });
+    expect(goals.length).toBeGreaterThan(0);
+    expect(goals.every((x) => x.category === 2)).toBe(true);
+  });
+
+  test('meastype / meastypes keep only those measures and drop groups without them', async () => {
+    const g = await grant(sim, ALICE);
+    const { groups } = await allPages(g.access_token, { meastypes: '1,6' });
+    expect(groups.length).toBeGreaterThan(30);
+    expect(groups.every((x) => x.measures.length > 0 && x.measures.every((m) => m.type === 1 || m.type === 6))).toBe(true);
+    const { groups: spo2 } = await allPages(g.access_token, { meastype: 54 });
+    expect(spo2.length).toBeGreaterThanOrEqual(28);
+    expect(spo2.every((x) => x.measures.length === 1 && x.measures[0].type === 54 && x.measures[0].unit === 0)).toBe(true);
+  });
+
+  test('startdate/enddate filter on date; lastupdate returns groups stored or modified since', async () => {
+    const g = await grant(sim, BOB);
+    const from = nowS() - 3 * 86400;
+    const { groups } = await allPages(g.access_token, { startdate: from, enddate: nowS() });
+    expect(groups.length).toBeGreaterThan(0);
+    expect(groups.every((x) => x.date >= from && x.date <= nowS())).toBe(true);
+    expect((await allPages(g.access_token, { lastupdate: nowS() })).groups).toEqual([]);
+    advance(120);
+    const added = await control<{ grpid: number }>(sim, 'POST', '/_control/measure', {
+      userid: BOB, date: nowS() - 3 * 86400, model: 'BPM Connect', measures: [{ type: 10, value: 12500, unit: -2 }, { type: 9, value: 8000, unit: -2 }],
+    });
+    const { groups: fresh } = await allPages(g.access_token, { lastupdate: nowS() - 60 });
+    expect(fresh.map((x) => x.grpid)).toEqual([added.grpid]);
+    expect(fresh[0]).toEqual(expect.objectContaining({ created: nowS(), modified: nowS(), attrib: 0, category: 1, model: 'BPM Connect', modelid: 45 }));
+    expect(fresh[0].deviceid).toMatch(/^[0-9a-f]{40}$/);
+  });
+});
+
+describe('sleep', () => {
+  test('getsummary: data_fields select the fields; the default set has no heart rate; paging', async () => {
+    const g = await grant(sim, ALICE);
+    const fields = await post<SummaryPage>(sim, '/v2/sleep', { action: 'getsummary', lastupdate: 0, data_fields: 'hr_average,sleep_score' }, g.access_token);
+    expect(fields.body.series.length).toBe(5);
+    expect(fields.body.series.every((s) => Object.keys(s.data).sort().join() === 'hr_average,sleep_score')).toBe(true);
+    const plain = await post<SummaryPage>(sim, '/v2/sleep', { action: 'getsummary', lastupdate: 0 }, g.access_token);
+    expect(plain.body.series[0].data).toHaveProperty('deepsleepduration');
+    expect(plain.body.series[0].data).not.toHaveProperty('hr_average');
+    expect(plain.body.series[0].data).not.toHaveProperty('rr_average');
+    const all: Summary[] = [];
+    let offset = 0;
+    for (let page = 0; page < 10; page++) {
+      const r = await post<SummaryPage>(sim, '/v2/sleep', { action: 'getsummary', startdateymd: '2026-11-01', enddateymd: '2026-11-30', data_fields: 'sleep_score', offset }, g.access_token);
+      all.push(...r.body.series);
+      expect(r.body.more).toBe(all.length < 14);
+      if (!r.body.more) {
+        break;
+      }
+      offset = r.body.offset;
+    }
+    expect(all.length).toBe(14);
+    expect(new Set(all.map((s) => s.id)).size).toBe(14);
+    expect(all.every((s) => s.enddate <= nowS() && /^\d{4}-\d{2}-\d{2}$/.test(s.date))).toBe(true);
+    const lastNight = await post<SummaryPage>(sim, '/v2/sleep', { action: 'getsummary', startdateymd: '2026-11-28', enddateymd: '2026-11-28' }, g.access_token);
+    expect(lastNight.body.series.map((s) => s.date)).toEqual(['2026-11-28']);
+  });
+
+  test('get: segments overlapping the window, at most 24 h after startdate, never in the future', async () => {
+    const g = await grant(sim, BOB);
+    const recent = await post<{ series: Segment[]; model: number }>(sim, '/v2/sleep', { action: 'get', startdate: nowS() - 6 * 3600, enddate: nowS(), data_fields: 'hr,rr' }, g.access_token);
+    expect(recent.body.model).toBe(32);
+    const segs = recent.body.series;
+    expect(segs.length).toBeGreaterThan(10);
+    expect(segs.every((s) => s.startdate < nowS() && s.enddate <= nowS() && s.state >= 0 && s.state <= 3)).toBe(true);
+    expect(segs[segs.length - 1].enddate).toBe(nowS()); // the segment under way is cut at now
+    expect(Object.keys(segs[1].hr ?? {}).length).toBeGreaterThan(0);
+    for (let i = 1; i < segs.length; i++) {
+      expect(segs[i].startdate).toBe(segs[i - 1].enddate);
+    }
+    const start = nowS() - 10 * 86400;
+    const day = await post<{ series: Segment[] }>(sim, '/v2/sleep', { action: 'get', startdate: start, enddate: nowS() }, g.access_token);
+    expect(day.body.series.length).toBeGreaterThan(0);
+    expect(day.body.series.every((s) => s.startdate <= start + 86400 && s.enddate >= start)).toBe(true);
+  });
+
+  test("Bob's night under way has no summary until it ends", async () => {
+    const g = await grant(sim, BOB);
+    const end = Math.max(...sim.state.people.get(BOB)!.segments.map((s) => s.enddate));
+    expect(end).toBeGreaterThan(nowS() + 3 * 3600);
+    const before = await post<SummaryPage>(sim, '/v2/sleep', { action: 'getsummary', lastupdate: nowS() - 3600 }, g.access_token);
+    expect(before.body.series).toEqual([]);
+    clock = end * 1000;
+    const g2 = await grant(sim, BOB);
+    const after = await post<SummaryPage>(sim, '/v2/sleep', { action: 'getsummary', lastupdate: nowS() - 3600, data_fields: 'total_sleep_time' }, g2.access_token);
+    expect(after.body.series.map((s) => s.enddate)).toEqual([end]);
+  });
+});
+
+describe('notify', () => {
+  test('subscribe, list, get, revoke; a local callback URL is refused with 293', async () => {
+    const g = await grant(sim, ALICE);
+    const url = 'https://hooks.example.com/withings';
+    expect((await post(sim, '/notify', { action: 'subscribe', callbackurl: url, appli: 1, comment: 'c' }, g.access_token)).status).toBe(0);
+    expect((await post(sim, '/notify', { action: 'subscribe', callbackurl: 'http://127.0.0.1:8581/hook', appli: 1 }, g.access_token)).status).toBe(293);
+    expect((await post(sim, '/notify', { action: 'subscribe', appli: 1 }, g.access_token)).status).toBe(503);
+    const list = await post<{ profiles: unknown[] }>(sim, '/notify', { action: 'list' }, g.access_token);
+    expect(list.body.profiles).toEqual([{ appli: 1, callbackurl: url, expires: 2147483647, comment: 'c' }]);
+    expect((await post<{ profiles: unknown[] }>(sim, '/notify', { action: 'list', appli: 44 }, g.access_token)).body.profiles).toEqual([]);
+    expect((await post(sim, '/notify', { action: 'get', callbackurl: url }, g.access_token)).body).toEqual({ appli: 1, callbackurl: url, comment: 'c' });
+    expect((await post(sim, '/notify', { action: 'revoke', callbackurl: url, appli: 1 }, g.access_token)).status).toBe(0);
+    expect((await post(sim, '/notify', { action: 'revoke', callbackurl: url, appli: 1 }, g.access_token)).status).toBe(294);
+  });
+});
+
+describe('faults, blocking and the request log', () => {
+  afterEach(async () => {
+    await control(sim, 'POST', '/_control/faults/clear');
+    await control(sim, 'POST', '/_control/block', { on: false });
+  });
+
+  test('500 for N requests, then normal replies again', async () => {
+    const g = await grant(sim, ALICE);
+    await control(sim, 'POST', '/_control/faults', { fault: '500', count: 2 });
+    const call = () => fetch(`${sim.url}/v2/user`, { method: 'POST', headers: { Authorization: `Bearer ${g.access_token}` }, body: 'action=getdevice' });
+    for (let i = 0; i < 2; i++) {
+      const res = await call();
+      expect(res.status).toBe(500);
+      expect(await res.text()).toBe('Internal Server Error');
+    }
+    const ok = await call();
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as Envelope).status).toBe(0);
+  });
+
+  test('601 with wait_seconds and 522 only on the chosen path; malformed JSON', async () => {
+    const g = await grant(sim, ALICE);
+    await control(sim, 'POST', '/_control/faults', { fault: '601', path: '/measure', wait_seconds: 42 });
+    expect((await post(sim, '/v2/user', { action: 'getdevice' }, g.access_token)).status).toBe(0);
+    expect(await post(sim, '/measure', { action: 'getmeas' }, g.access_token)).toEqual({ status: 601, body: { wait_seconds: 42 }, error: 'Too many requests' });
+    expect((await post(sim, '/measure', { action: 'getmeas' }, g.access_token)).status).toBe(0);
+    await control(sim, 'POST', '/_control/faults', { fault: '522' });
+    expect((await post(sim, '/v2/sleep', { action: 'get' }, g.access_token)).status).toBe(522);
+    await control(sim, 'POST', '/_control/faults', { fault: 'malformed' });
+    const res = await fetch(`${sim.url}/measure`, { method: 'POST', headers: { Authorization: `Bearer ${g.access_token}` }, body: 'action=getmeas' });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toBe('{"status":0,"body":{');
+    expect(() => JSON.parse(text)).toThrow();
+  });
+
+  test('reset closes the connection; hang never answers; count -1 lasts until cleared', async () => {
+    await control(sim, 'POST', '/_control/faults', { fault: 'reset' });
+    await expect(fetch(`${sim.url}/measure`, { method: 'POST', body: 'action=getmeas' })).rejects.toThrow();
+    await control(sim, 'POST', '/_control/faults', { fault: 'hang', count: -1 });
+    for (let i = 0; i < 2; i++) {
+      await expect(fetch(`${sim.url}/measure`, { method: 'POST', body: 'action=getmeas', signal: AbortSignal.timeout(150) })).rejects.toThrow();
+    }
+    await control(sim, 'POST', '/_control/faults/clear');
+    expect((await post(sim, '/measure', { action: 'getmeas' })).status).toBe(401);
+  });
+
+  test('block holds every request until it is lifted', async () => {
+    const g = await grant(sim, BOB);
+    await control(sim, 'POST', '/_control/block', { on: true });
+    let answered = false;
+    const pending = post(sim, '/v2/user', { action: 'getdevice' }, g.access_token).then((r) => {
+      answered = true;
+      return r;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(answered).toBe(false);
+    expect((await control<{ ok: boolean }>(sim, 'GET', '/_control/health')).ok).toBe(true);
+    await control(sim, 'POST', '/_control/block', { on: false });
+    expect((await pending).status).toBe(0);
+  });
+
+  test('every non-control request is logged with its outcome, the user and the reply size', async () => {
+    await control(sim, 'POST', '/_control/requests/clear');
+    const g = await grant(sim, ALICE);
+    await post(sim, '/measure', { action: 'getmeas', meastype: 1 }, g.access_token);
+    await post(sim, '/v2/sleep', { action: 'getsummary', lastupdate: 0 });
+    await control(sim, 'POST', '/_control/faults', { fault: '500' });
+    await fetch(`${sim.url}/v2/user`, { method: 'POST', body: 'action=getdevice' });
+    const log = await control<LogEntry[]>(sim, 'GET', '/_control/requests');
+    expect(log.map((e) => [e.path, e.action, e.status, e.userid])).toEqual([
+      ['/measure', 'getmeas', 0, ALICE],
+      ['/v2/sleep', 'getsummary', 401, null],
+      ['/v2/user', 'getdevice', 500, null],
+    ]);
+    expect(log.every((e) => e.t === T0 && e.method === 'POST')).toBe(true);
+    expect(log[0].bytes).toBeGreaterThan(100);
+    const since = await control<LogEntry[]>(sim, 'GET', `/_control/requests?since=${log[1].i}`);
+    expect(since.map((e) => e.path)).toEqual(['/v2/sleep', '/v2/user']);
+  });
+});
+
+describe('demo data', () => {
+  const KEY_TYPES = [1, 8, 5, 76, 88, 4, 12, 71, 73, 6, 9, 10, 11, 54, 77, 91];
+  const SUMMARY_FIELDS = [
+    'wakeupduration', 'lightsleepduration', 'deepsleepduration', 'remsleepduration', 'wakeupcount', 'durationtosleep',
+    'durationtowakeup', 'hr_average', 'hr_min', 'hr_max', 'rr_average', 'rr_min', 'rr_max',
+  ];
+
+  test('the 30 Home Assistant keys all have data for at least one person', async () => {
+    const alice = await rawData(sim, ALICE);
+    const bob = await rawData(sim, BOB);
+    const types = new Set([...alice.measuregrps, ...bob.measuregrps].filter((x) => x.category === 1 && x.attrib !== 1).flatMap((x) => x.measures.map((m) => m.type)));
+    expect(KEY_TYPES.filter((t) => !types.has(t))).toEqual([]);
+    for (const field of SUMMARY_FIELDS) {
+      expect(alice.sleep_summaries.some((s) => typeof s.data[field] === 'number')).toBe(true);
+    }
+    const s = alice.sleep_summaries[0].data;
+    expect(s.sleep_latency).toBe(s.durationtosleep);
+    expect(s.wakeup_latency).toBe(s.durationtowakeup);
+    // sleep_state: a segment in the last 6 hours (Bob's night under way).
+    expect(bob.sleep_segments.some((x) => x.enddate >= nowS() - 6 * 3600 && x.state >= 0 && x.state <= 3)).toBe(true);
+    expect(alice.sleep_summaries.length).toBe(14);
+    expect(bob.sleep_summaries.length).toBe(14);
+    expect(alice.timezone).toBe('Europe/Paris');
+    expect(bob.timezone).toBe('America/New_York');
+  });
+
+  test("a guest weigh-in (attrib 1) is newer than Alice's latest real one; a weight goal has category 2", async () => {
+    const alice = await rawData(sim, ALICE);
+    const weights = alice.measuregrps.filter((x) => x.category === 1 && x.measures.some((m) => m.type === 1));
+    const real = weights.filter((x) => x.attrib !== 1);
+    const guest = weights.filter((x) => x.attrib === 1);
+    expect(guest.length).toBe(1);
+    const latestReal = real.reduce((a, b) => (b.date > a.date ? b : a));
+    expect(guest[0].date).toBeGreaterThan(latestReal.date);
+    expect(guest[0].created).toBeGreaterThan(Math.max(...real.map((x) => x.created)));
+    const guestKg = realValue(guest[0].measures.find((m) => m.type === 1)!);
+    const aliceKg = realValue(latestReal.measures.find((m) => m.type === 1)!);
+    expect(Math.abs(guestKg - aliceKg)).toBeGreaterThan(15);
+    expect(latestReal.created - latestReal.date).toBeGreaterThanOrEqual(120);
+    const goal = alice.measuregrps.filter((x) => x.category === 2);
+    expect(goal.length).toBe(1);
+    expect(goal[0].measures[0].type).toBe(1);
+    expect(goal[0].date).toBe(Math.max(...alice.measuregrps.map((x) => x.date)));
+  });
+
+  test('real-data quirks: attrib 0/8 duplicates, manual height, a late sync, devices', async () => {
+    const alice = await rawData(sim, ALICE);
+    const byId = new Map<number, Group[]>();
+    for (const x of alice.measuregrps) {
+      byId.set(x.grpid, [...(byId.get(x.grpid) ?? []), x]);
+    }
+    const dups = [...byId.values()].filter((list) => list.length > 1);
+    expect(dups.length).toBeGreaterThan(0);
+    expect(dups.every((l) => l.map((x) => x.attrib).sort().join() === '0,8' && JSON.stringify(l[0].measures) === JSON.stringify(l[1].measures))).toBe(true);
+    const height = alice.measuregrps.find((x) => x.measures.some((m) => m.type === 4));
+    expect(height).toEqual(expect.objectContaining({ attrib: 2, deviceid: null }));
+    expect(alice.measuregrps.some((x) => x.created - x.date > 2 * 86400)).toBe(true);
+    const g = await grant(sim, BOB);
+    const devices = await post<{ devices: Array<{ model: string; battery: string; deviceid: string; last_session_date: number | null }> }>(sim, '/v2/user', { action: 'getdevice' }, g.access_token);
+    expect(devices.body.devices.map((d) => d.model)).toEqual(['BPM Connect', 'Thermo', 'Body+', 'Aura Dock', 'Aura Sensor V2']);
+    expect(devices.body.devices.every((d) => ['high', 'medium', 'low'].includes(d.battery) && /^[0-9a-f]{40}$/.test(d.deviceid))).toBe(true);
+    expect((await post(sim, '/v2/user', { action: 'getgoals' }, g.access_token)).body).toEqual({ goals: [] });
+  });
+
+  test('the same seed and start give the same data', async () => {
+    const other = await startSimulator({ now: () => T0 });
+    try {
+      const a = await rawData(other, ALICE);
+      const b = await rawData(sim, ALICE);
+      expect(a.sleep_summaries).toEqual(b.sleep_summaries);
+      expect(a.measuregrps.filter((x) => x.created < nowS() - 3600)).toEqual(b.measuregrps.filter((x) => x.created < nowS() - 3600));
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('robustness', () => {
+  test('root answers, control 404s are JSON, bad bodies do not crash the server', async () => {
+    expect(await (await fetch(`${sim.url}/`)).text()).toContain('Withings simulator');
+    expect((await fetch(`${sim.url}/`, { method: 'HEAD' })).status).toBe(200);
+    const nf = await fetch(`${sim.url}/_control/nothing`);
+    expect(nf.status).toBe(404);
+    expect(await nf.json()).toEqual({ error: 'not found' });
+    expect((await fetch(`${sim.url}/_control/measure`, { method: 'POST', body: '{not json' })).status).toBe(400);
+    expect((await post(sim, '/measure', { action: 'getmeas', meastypes: 'x'.repeat(100_000) })).status).toBe(401);
+    const weird = await fetch(`${sim.url}/measure`, { method: 'POST', body: '%%%&&=&action=%E0%A4%A' });
+    expect(((await weird.json()) as Envelope).status).toBe(2554);
+    expect((await control<{ ok: boolean }>(sim, 'GET', '/_control/health')).ok).toBe(true);
+  });
+});
