@@ -295,12 +295,20 @@ async function unlinkProfile(profile: string, button: HTMLButtonElement): Promis
   }
 }
 
+/**
+ * Saves the settings together with a new link (the profile name and the app it was made with).
+ * Config UI X 5.10 rebuilds a visible schema form from its defaults on updatePluginConfig, losing
+ * the fields without defaults (client id, secret, profiles): hide the form around the update.
+ */
 async function saveConfig(): Promise<void> {
+  homebridge.hideSchemaForm();
   try {
     await homebridge.updatePluginConfig([config]);
     await homebridge.savePluginConfig();
   } catch {
     homebridge.toast.warning('Press Save to keep the settings together with the new link.', 'Withings');
+  } finally {
+    homebridge.showSchemaForm();
   }
 }
 

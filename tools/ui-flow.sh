@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Links two profiles end to end in the real Config UI X + Chromium against the Withings simulator,
+# with screenshots of each step. Needs the Config UI X harness (HARNESS, default ../shared/harness/ui,
+# set up with its setup.sh); not part of npm test. Usage:
+#   tools/ui-flow.sh [screenshots-dir]        (default: ui-shots, which .gitignore keeps out of git)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HARNESS=${HARNESS:-../shared/harness/ui}
+OUT=${1:-ui-shots}
+npm run build >/dev/null
+SIM_LOG=$(mktemp)
+node tools/simulator/cli.mjs > "$SIM_LOG" 2>&1 &
+SIM_PID=$!
+for _ in $(seq 1 50); do grep -q '^listening' "$SIM_LOG" && break; sleep 0.1; done
+SIM_URL=$(sed -n 's/^listening //p' "$SIM_LOG")
+export WITHINGS_API_BASE=$SIM_URL WITHINGS_AUTH_BASE=$SIM_URL
+STORAGE=
+cleanup() { [ -n "$STORAGE" ] && bash "$HARNESS/stop-ui.sh" "$STORAGE" --rm >/dev/null 2>&1; kill "$SIM_PID" 2>/dev/null || true; }
+trap cleanup EXIT
+eval "$(bash "$HARNESS/start-ui.sh" --plugin-dir . --plugin-config \
+  '{"platform":"Withings","client_id":"demo-client","client_secret":"demo-secret","profiles":["Alice","Bob"]}')"
+node "$HARNESS/custom-ui-flow.mjs" --env-file "$STORAGE/harness.env" --steps ${STEPS:-test/ui/link-steps.mjs} --out "$OUT"
+grep -E '\[Withings\]' "$STORAGE/homebridge.log" | tail -n 20 || true
