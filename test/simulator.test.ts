@@ -2,7 +2,6 @@
  * The Withings cloud simulator (tools/simulator): OAuth consent and token rules, the data endpoints'
  * filters and paging, faults, the request log and the demo data. Time is injected (`now`), never slept.
  */
-// @ts-expect-error -- plain JavaScript module without type declarations
 import { startSimulator as start } from '../tools/simulator/server.mjs';
 
 interface Measure { value: number; type: number; unit: number }
