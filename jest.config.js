@@ -11,4 +11,6 @@ export default {
   // The end-to-end suites start real Homebridge processes; give them room on 2 cores.
   testTimeout: 60_000,
   maxWorkers: 2,
+  // The end-to-end scenarios run side by side (each mostly waits for a sync).
+  maxConcurrency: 10,
 };

@@ -93,7 +93,8 @@ export function metricByKey(key: string): MetricDefinition | undefined {
 export const GROUP_LABELS: Readonly<Record<MetricGroup, string>> = {
   body: 'Body',
   heart: 'Heart',
-  temperature: 'Temperature',
+  // Not "Temperature": that is the name of the temperature_c sensor inside this accessory.
+  temperature: 'Temperatures',
   sleep: 'Sleep',
 };
 

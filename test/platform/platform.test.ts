@@ -233,7 +233,7 @@ test('a profile removed from the config: its accessories are removed', async () 
   start({ ...SEED, profiles: ['Alice', 'Bob'] });
   await run();
   const cache = published().map(roundTrip);
-  expect(cache.map((a) => a.displayName).sort()).toEqual(['Alice Body', 'Alice Heart', 'Alice Temperature']);
+  expect(cache.map((a) => a.displayName).sort()).toEqual(['Alice Body', 'Alice Heart', 'Alice Temperatures']);
   api.fire('shutdown');
 
   serveAccount();

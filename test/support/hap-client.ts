@@ -62,11 +62,11 @@ const short = (uuid: string): string => {
 export class HapSnapshot {
   constructor(readonly accessories: HapAccessory[]) {}
 
-  /** Services whose Name is `name` (e.g. "Alice Weight"). */
+  /** The service (not the accessory information) whose Name is `name` (e.g. "Alice Weight"). */
   service(name: string): HapService | undefined {
     for (const a of this.accessories) {
       for (const s of a.services) {
-        if (s.characteristics.some((c) => short(c.type) === HAP_TYPES.Name && c.value === name)) {
+        if (short(s.type) !== HAP_TYPES.AccessoryInformation && s.characteristics.some((c) => short(c.type) === HAP_TYPES.Name && c.value === name)) {
           return s;
         }
       }
@@ -125,10 +125,18 @@ export class HapConnection {
       const headerEnd = this.buffer.indexOf('\r\n\r\n');
       if (headerEnd < 0) return;
       const head = this.buffer.subarray(0, headerEnd).toString('utf8');
-      const length = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-      if (this.buffer.length < headerEnd + 4 + length) return;
-      const body = this.buffer.subarray(headerEnd + 4, headerEnd + 4 + length).toString('utf8');
-      this.buffer = this.buffer.subarray(headerEnd + 4 + length);
+      let body: string;
+      if (/transfer-encoding:\s*chunked/i.test(head)) {
+        const chunked = readChunked(this.buffer, headerEnd + 4);
+        if (!chunked) return;
+        body = chunked.body;
+        this.buffer = this.buffer.subarray(chunked.end);
+      } else {
+        const length = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+        if (this.buffer.length < headerEnd + 4 + length) return;
+        body = this.buffer.subarray(headerEnd + 4, headerEnd + 4 + length).toString('utf8');
+        this.buffer = this.buffer.subarray(headerEnd + 4 + length);
+      }
       const [protocol, status] = head.split(' ');
       if (protocol.startsWith('EVENT')) {
         const at = Date.now();
@@ -186,6 +194,22 @@ export class HapConnection {
 
   close(): void {
     this.socket.destroy();
+  }
+}
+
+/** A complete chunked body starting at `start`, or undefined while bytes are missing. */
+function readChunked(buffer: Buffer, start: number): { body: string; end: number } | undefined {
+  const parts: Buffer[] = [];
+  let at = start;
+  for (;;) {
+    const lineEnd = buffer.indexOf('\r\n', at);
+    if (lineEnd < 0) return undefined;
+    const size = parseInt(buffer.subarray(at, lineEnd).toString('ascii'), 16);
+    if (Number.isNaN(size)) throw new Error('bad chunked encoding');
+    if (buffer.length < lineEnd + 2 + size + 2) return undefined;
+    if (size === 0) return { body: Buffer.concat(parts).toString('utf8'), end: lineEnd + 4 };
+    parts.push(buffer.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
   }
 }
 

@@ -1,0 +1,125 @@
+/**
+ * End-to-end scenarios: the Withings simulator, a real Homebridge (child process) with the built
+ * plugin pointed at it, and a HAP client reading the bridge from outside.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { METRICS, type MetricDefinition, sourcesOf } from '../../src/accessories/catalog.js';
+import { exactValue, homeKitValue } from '../../src/accessories/hap-values.js';
+import { composeName } from '../../src/accessories/names.js';
+import { parseMeasureGroup, parseSleepSegments, parseSleepSummary, type MeasureGroup, type SleepSummary } from '../../src/withings/types.js';
+import { computeValues, type Reading } from '../../src/withings/values.js';
+import { TokenStore } from '../../src/withings/token-store.js';
+import { type Simulator, startSimulator } from '../../tools/simulator/server.mjs';
+import { HAP_TYPES, type HapSnapshot, readBridge } from './hap-client.js';
+import { type HomebridgeLine, HomebridgeProcess } from './homebridge.js';
+
+export const PEOPLE = { Alice: '1001001', Bob: '1001002' } as const;
+export type Person = keyof typeof PEOPLE;
+export const CLIENT = { client_id: 'demo-client', client_secret: 'demo-secret' };
+
+export async function control<T = unknown>(sim: Simulator, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${sim.url}/_control/${path}`, body === undefined ? undefined : {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`control ${path}: HTTP ${res.status}`);
+  return await res.json() as T;
+}
+
+export interface SimRequest { i: number; t: number; path: string; action?: string; status: number | null; userid?: string | null; bytes: number; fault?: string }
+
+export const requests = (sim: Simulator, since = 0): Promise<SimRequest[]> => control<SimRequest[]>(sim, `requests?since=${since}`);
+
+export interface Scenario {
+  readonly sim: Simulator;
+  readonly storage: string;
+  hb: HomebridgeProcess;
+  readonly secrets: string[];
+  readonly env: Record<string, string>;
+  readonly platform: Record<string, unknown>;
+  readonly line: HomebridgeLine;
+}
+
+/**
+ * A simulator with the demo people, token files as the settings UI writes them, and a Homebridge
+ * that has synced every linked profile once.
+ */
+export async function startScenario(options: { line?: HomebridgeLine; linked?: Person[]; config?: Record<string, unknown> } = {}): Promise<Scenario> {
+  const sim = await startSimulator({});
+  const storage = mkdtempSync(join(tmpdir(), 'hb-e2e-'));
+  const linked = options.linked ?? ['Alice', 'Bob'];
+  const secrets = [CLIENT.client_secret];
+  const store = new TokenStore(join(storage, 'withings'));
+  const now = Math.floor(Date.now() / 1000);
+  for (const person of linked) {
+    const grant = await control<{ userid: string; access_token: string; refresh_token: string; expires_in: number; scope: string }>(sim, 'grant', { userid: PEOPLE[person] });
+    secrets.push(grant.access_token, grant.refresh_token);
+    await store.write({
+      version: 1, userid: grant.userid, profile: person, access_token: grant.access_token, refresh_token: grant.refresh_token,
+      expires_at: now + grant.expires_in, scope: grant.scope, client_id: CLIENT.client_id, linked_at: now, updated_at: now,
+    });
+  }
+  const env = { WITHINGS_API_BASE: sim.url, WITHINGS_AUTH_BASE: sim.url };
+  const platform = { platform: 'Withings', ...CLIENT, profiles: ['Alice', 'Bob'], update_interval: 30, ...options.config };
+  const line = options.line ?? '2';
+  const hb = await HomebridgeProcess.start({ line, platform, env, storage });
+  await hb.waitFor(/is running on port/);
+  for (const person of linked) {
+    await hb.waitFor(new RegExp(`\\[Withings\\] ${person}: linked to Withings user`));
+  }
+  return { sim, storage, hb, secrets, env, platform, line };
+}
+
+export async function stopScenario(s: Scenario | undefined): Promise<void> {
+  if (!s) return;
+  await s.hb.stop();
+  await s.sim.close();
+  s.hb.remove();
+}
+
+/** Restarts Homebridge on the same storage (cache, token files). */
+export async function restart(s: Scenario, waitFor?: RegExp): Promise<void> {
+  await s.hb.stop();
+  s.hb = await HomebridgeProcess.start({ line: s.line, platform: s.platform, env: s.env, storage: s.storage, port: s.hb.port });
+  await s.hb.waitFor(waitFor ?? /is running on port/);
+}
+
+/** The values the plugin's own rules give for what the simulator holds for a person now. */
+export async function expectedValues(sim: Simulator, person: Person, metrics: readonly MetricDefinition[] = METRICS): Promise<Map<string, Reading>> {
+  const data = await control<{ timezone: string; measuregrps: unknown[]; sleep_summaries: unknown[]; sleep_segments: unknown[] }>(sim, `data/${PEOPLE[person]}`);
+  return computeValues({
+    groups: data.measuregrps.map(parseMeasureGroup).filter((g): g is MeasureGroup => g !== undefined),
+    summaries: data.sleep_summaries.map(parseSleepSummary).filter((x): x is SleepSummary => x !== undefined),
+    segments: parseSleepSegments({ series: data.sleep_segments }),
+    timezone: data.timezone,
+  }, sourcesOf(metrics), Math.floor(Date.now() / 1000));
+}
+
+const PRIMARY: Record<MetricDefinition['homekit'], string> = {
+  LightSensor: HAP_TYPES.CurrentAmbientLightLevel,
+  TemperatureSensor: HAP_TYPES.CurrentTemperature,
+  HumiditySensor: HAP_TYPES.CurrentRelativeHumidity,
+  OccupancySensor: HAP_TYPES.OccupancyDetected,
+};
+
+export interface Shown {
+  readonly shown: unknown;
+  readonly exact: unknown;
+}
+
+/** What the bridge serves for a person's metric: the value Apple Home shows and the exact custom value. */
+export function shownOnBridge(snapshot: HapSnapshot, person: Person, metric: MetricDefinition): Shown | undefined {
+  const name = composeName(person, metric.label);
+  if (!snapshot.service(name)) return undefined;
+  return { shown: snapshot.value(name, PRIMARY[metric.homekit]), exact: snapshot.value(name, metric.uuid) };
+}
+
+/** What the bridge should serve for a reading (the same mapping the plugin applies). */
+export function expectedOnBridge(metric: MetricDefinition, reading: Reading): Shown {
+  const now = Math.floor(Date.now() / 1000);
+  return { shown: homeKitValue(metric, reading, now), exact: exactValue(metric, reading, now) };
+}
+
+export { readBridge };
