@@ -1,16 +1,163 @@
 #!/usr/bin/env node
-// Starts Homebridge (from devDependencies) with the built plugin and a sample config in .demo/.
+// npm run demo [-- --linked] [-- --keep]
+//
+// The whole product on demo data, without a Withings account: the Withings simulator, Homebridge
+// and the Homebridge UI (Config UI X) from devDependencies, on 127.0.0.1, with a throw-away storage
+// folder (.demo/). The plugin is configured with the simulator's two demo people, Alice and Bob.
+// Link them in the UI exactly as with the real service, or start with --linked to skip that.
+// Ctrl-C stops everything.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const storage = resolve('.demo');
-mkdirSync(storage, { recursive: true });
-writeFileSync(resolve(storage, 'config.json'), JSON.stringify({
-  bridge: { name: 'Withings Demo', username: '0E:57:49:54:48:01', port: 51830, pin: '031-45-154', bind: ['127.0.0.1'] },
-  platforms: [{ platform: 'Withings', client_id: 'demo-client', client_secret: 'demo-secret', profiles: ['Alice'] }],
+import { startSimulator } from './simulator/server.mjs';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const LINKED = args.has('--linked');
+const STORAGE = join(REPO, '.demo', 'storage');
+const PIN = '031-45-154';
+const PEOPLE = { Alice: '1001001', Bob: '1001002' };
+const HB_SERVICE = join(REPO, 'node_modules', 'homebridge-config-ui-x', 'dist', 'bin', 'hb-service.js');
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+const fail = (message) => {
+  process.stderr.write(`demo: ${message}\n`);
+  process.exit(1);
+};
+
+if (!existsSync(join(REPO, 'dist', 'index.js'))) fail('the plugin is not built: run "npm run demo" (it builds first) or "npm run build".');
+if (!existsSync(HB_SERVICE)) fail('homebridge-config-ui-x is missing from node_modules: run "npm ci" first.');
+
+const freePort = () => new Promise((res, rej) => {
+  const srv = createServer().once('error', rej).listen(0, '127.0.0.1', () => {
+    const { port } = srv.address();
+    srv.close(() => res(port));
+  });
+});
+
+// ------------------------------------------------------------------ the Withings simulator
+const sim = await startSimulator({ port: 0 });
+
+// ------------------------------------------------------------------ a fresh storage folder
+rmSync(join(REPO, '.demo'), { recursive: true, force: true });
+mkdirSync(STORAGE, { recursive: true });
+// Homebridge loads only this checkout (strict plugin resolution), through a plugin folder.
+mkdirSync(join(STORAGE, 'plugin-path'));
+symlinkSync(REPO, join(STORAGE, 'plugin-path', 'homebridge-withings'));
+
+const uiPort = await freePort();
+const bridgePort = await freePort();
+const password = randomBytes(6).toString('base64url');
+const mac = ['0E', ...randomBytes(5).toString('hex').toUpperCase().match(/../g)].join(':');
+writeFileSync(join(STORAGE, 'config.json'), JSON.stringify({
+  bridge: { name: 'Withings Demo', username: mac, port: bridgePort, pin: PIN, bind: ['127.0.0.1'], advertiser: 'ciao' },
+  accessories: [],
+  platforms: [
+    { platform: 'config', name: 'Config', port: uiPort, host: '127.0.0.1', auth: 'form', lang: 'en' },
+    {
+      platform: 'Withings', name: 'Withings', client_id: 'demo-client', client_secret: 'demo-secret', profiles: Object.keys(PEOPLE),
+      update_interval: 60, alerts: [{ profile: 'Alice', measurement: 'spo2_pct', below: 95, name: 'Low SpO2' }],
+    },
+  ],
 }, null, 2));
-console.log(`Homebridge starts with the plugin (storage ${storage}). Press Ctrl-C to stop.`);
-const child = spawn(process.execPath, ['node_modules/homebridge1/bin/homebridge', '-U', storage, '-Q', '--strict-plugin-resolution', '-P', '.'], { stdio: 'inherit' });
-process.on('SIGINT', () => child.kill('SIGTERM'));
-child.on('exit', (code) => process.exit(code ?? 0));
+// The UI's login, so that no set-up wizard shows (same hashing as the UI itself).
+const salt = randomBytes(32).toString('hex');
+writeFileSync(join(STORAGE, 'auth.json'), JSON.stringify([{
+  id: 1, username: 'admin', name: 'Administrator', admin: true, salt,
+  hashedPassword: pbkdf2Sync(password, salt, 1000, 64, 'sha512').toString('hex'),
+}], null, 2));
+// Insecure mode lets the UI's Accessories page read the bridge.
+writeFileSync(join(STORAGE, '.uix-hb-service-homebridge-startup.json'), JSON.stringify({ debugMode: false, insecureMode: true, keepOrphans: false, env: {} }));
+
+if (LINKED) {
+  const { TokenStore } = await import('../dist/withings/token-store.js');
+  const store = new TokenStore(join(STORAGE, 'withings'));
+  for (const [profile, userid] of Object.entries(PEOPLE)) {
+    const res = await fetch(`${sim.url}/_control/grant`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userid }) });
+    const grant = await res.json();
+    const now = Math.floor(Date.now() / 1000);
+    await store.write({
+      version: 1, userid, profile, access_token: grant.access_token, refresh_token: grant.refresh_token, expires_at: now + grant.expires_in,
+      scope: grant.scope, client_id: 'demo-client', linked_at: now, updated_at: now,
+    });
+  }
+}
+
+// ------------------------------------------------------------------ Homebridge + the Homebridge UI
+const hbArgs = [HB_SERVICE, 'run', '-U', STORAGE, '-P', join(STORAGE, 'plugin-path'), '--strict-plugin-resolution'];
+if (process.getuid?.() === 0) hbArgs.push('--allow-root');
+const child = spawn(process.execPath, hbArgs, {
+  cwd: STORAGE,
+  detached: true, // its own process group: Ctrl-C stops Homebridge, the UI and the settings server together
+  stdio: ['ignore', 'ignore', 'pipe'],
+  env: { ...process.env, WITHINGS_API_BASE: sim.url, WITHINGS_AUTH_BASE: sim.url },
+});
+let stderr = '';
+child.stderr.on('data', (d) => { stderr += d.toString(); });
+
+let stopping = false;
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  say('\nStopping Homebridge, the Homebridge UI and the simulator…');
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch { /* already gone */ }
+  const exited = new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch { /* gone */ }
+  }, 15_000);
+  await exited;
+  clearTimeout(timer);
+  await sim.close();
+  if (!args.has('--keep')) rmSync(join(REPO, '.demo'), { recursive: true, force: true });
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+child.once('exit', (code) => {
+  if (!stopping) {
+    process.stderr.write(`demo: Homebridge stopped unexpectedly (exit ${code}). ${stderr.split('\n').slice(-5).join(' ')}\n`);
+    void stop(1);
+  }
+});
+
+const log = join(STORAGE, 'homebridge.log');
+const deadline = Date.now() + 90_000;
+let uiUp = false;
+let bridgeUp = false;
+while (!(uiUp && bridgeUp) && Date.now() < deadline && !stopping) {
+  await new Promise((r) => setTimeout(r, 300));
+  uiUp ||= await fetch(`http://127.0.0.1:${uiPort}/api/auth/settings`).then((r) => r.ok, () => false);
+  bridgeUp ||= existsSync(log) && /is running on port/.test(readFileSync(log, 'utf8'));
+}
+if (!(uiUp && bridgeUp)) {
+  process.stderr.write(`demo: Homebridge or its UI did not start within 90 s; see ${log}\n`);
+  await stop(1);
+}
+
+say('');
+say('Withings demo is running (Ctrl-C stops everything).');
+say('');
+say(`  Homebridge UI   http://127.0.0.1:${uiPort}`);
+say(`  login           admin / ${password}`);
+say(`  HomeKit code    ${PIN} (bridge "Withings Demo" on port ${bridgePort}, 127.0.0.1 only)`);
+say(`  Withings        simulated at ${sim.url}`);
+say(`  log             ${log}`);
+say('');
+if (LINKED) {
+  say('Alice and Bob are already linked. In the UI open Accessories to see their sensors, or');
+  say('Plugins → Withings → ⋮ → Plugin Config to see their links.');
+} else {
+  say('Next: open the UI, log in, go to Plugins → Withings → ⋮ → Plugin Config, press "Link" next to');
+  say('Alice, choose Alice on the (simulated) Withings page and press Allow; the window closes and');
+  say('Alice shows as linked. Do the same for Bob. Then open Accessories to see their sensors.');
+}
+say('The demo people\'s data is always recent: Alice (Paris) has a scale, a watch and a sleep mat; Bob');
+say('(New York) a blood-pressure monitor, a thermometer, a scale and a sleep mat.');
