@@ -18,7 +18,7 @@ test('steady-state cost of a sync, and new measurement → HAP event', async () 
   try {
     s = await startScenario();
     const first = await requests(s.sim);
-    const perUser = (list: { userid?: string | null; bytes: number }[], userid: string) => list.filter((r) => r.userid === userid);
+    const perUser = <T extends { userid?: string | null }>(list: T[], userid: string): T[] => list.filter((r) => r.userid === userid);
     for (const [name, userid] of Object.entries(PEOPLE)) {
       const mine = perUser(first, userid);
       print(`first sync, ${name}: ${mine.length} requests, ${mine.reduce((a, r) => a + r.bytes, 0)} bytes received`);
