@@ -52,6 +52,7 @@ export default async function steps({ frame, page, shot, log, authorizeInPopup, 
   const state1 = await waitForFrameText(`${row(first.name)} .withings-state`, new RegExp(`linked · Withings user ${first.userid ? escapeRe(first.userid) : '\\d+'}`), 20000);
   log(`  ${first.name}: ${state1}`);
   await shot('first-linked-by-popup');
+  await waitForFrameText('#withings-status', /^ready$/); // the settings were saved with the link
 
   // 2. Paste flow: the callback address is not reachable by the browser (Base URL points at a closed
   // port), so the Withings window cannot come back; the user pastes the address it was sent to.

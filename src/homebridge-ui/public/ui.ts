@@ -110,7 +110,9 @@ function render(status: StatusReply): void {
     list.append(el('p', { class: 'text-muted', text: 'Add a profile (the name of a person) under "Profiles" below, then link it here.' }));
   }
   for (const s of status.profiles) {
-    const badge = el('span', { class: `withings-state badge ${s.state === 'linked' ? 'bg-success' : s.state === 'needs-relink' ? 'bg-danger' : 'bg-secondary'}`, text: describe(s) });
+    // badge-* (Bootstrap 4, Config UI X 4.x) and bg-* (Bootstrap 5, 5.x) side by side.
+    const tone = s.state === 'linked' ? 'success' : s.state === 'needs-relink' ? 'danger' : 'secondary';
+    const badge = el('span', { class: `withings-state badge badge-${tone} bg-${tone}`, text: describe(s) });
     const details: string[] = [];
     if (s.state === 'linked' && s.scope) details.push(`permissions: ${s.scope}`);
     if (s.lastSync) details.push(`last sync ${new Date(s.lastSync * 1000).toLocaleString()}`);
@@ -127,9 +129,9 @@ function render(status: StatusReply): void {
       el('div', { class: 'input-group input-group-sm' }, pasteInput, finish));
     paste.hidden = !attemptOf.has(s.name);
     const row = el('div', { class: 'withings-profile border rounded p-2 mb-2', 'data-profile': s.name },
-      el('div', { class: 'd-flex align-items-center flex-wrap gap-2' },
+      el('div', { class: 'withings-row' },
         el('strong', { class: 'withings-name', text: s.name }), badge,
-        el('span', { class: 'ms-auto d-flex gap-2' }, link, unlink)),
+        el('span', { class: 'withings-actions' }, link, unlink)),
       el('div', { class: 'small text-muted withings-details', text: details.join(' · ') }),
       el('div', { class: 'withings-warning small text-warning' }),
       paste,
@@ -250,7 +252,7 @@ function askToReplace(result: Extract<CompleteReply, { status: 'confirm' }>): vo
   box.replaceChildren(el('div', { class: 'alert alert-warning p-2 mb-0 small' },
     `"${result.profile}" was linked to Withings user ${result.previousUserid}; you signed in as Withings user ${result.newUserid}, another person. `
       + 'Replacing it removes the sensors of the previous person (rooms and automations are per person). ',
-    el('div', { class: 'd-flex gap-2 mt-2' }, yes, no)));
+    el('div', { class: 'withings-actions mt-2' }, yes, no)));
   homebridge.fixScrollHeight();
 }
 
@@ -301,6 +303,7 @@ async function unlinkProfile(profile: string, button: HTMLButtonElement): Promis
  * the fields without defaults (client id, secret, profiles): hide the form around the update.
  */
 async function saveConfig(): Promise<void> {
+  setStatus('saving');
   homebridge.hideSchemaForm();
   try {
     await homebridge.updatePluginConfig([config]);
@@ -309,7 +312,14 @@ async function saveConfig(): Promise<void> {
     homebridge.toast.warning('Press Save to keep the settings together with the new link.', 'Withings');
   } finally {
     homebridge.showSchemaForm();
+    // The re-created form needs a moment before its edits reach this page again.
+    window.setTimeout(() => setStatus('ready'), 1000);
   }
+}
+
+/** A machine-readable state for tests and screen readers: loading / ready / saving. */
+function setStatus(text: string): void {
+  $<HTMLElement>('#withings-status').textContent = text;
 }
 
 function copyCallback(): void {
@@ -339,7 +349,7 @@ async function init(): Promise<void> {
     timer = window.setTimeout(() => void refresh(), 300);
   });
   await refresh();
-  $<HTMLElement>('#withings-status').textContent = 'ready';
+  setStatus('ready');
 }
 
 homebridge.addEventListener('ready', () => {
