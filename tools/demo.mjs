@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { DEMO_PEOPLE, linkProfiles } from './simulator/link.mjs';
 import { startSimulator } from './simulator/server.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,7 +21,6 @@ const args = new Set(process.argv.slice(2));
 const LINKED = args.has('--linked');
 const STORAGE = join(REPO, '.demo', 'storage');
 const PIN = '031-45-154';
-const PEOPLE = { Alice: '1001001', Bob: '1001002' };
 const HB_SERVICE = join(REPO, 'node_modules', 'homebridge-config-ui-x', 'dist', 'bin', 'hb-service.js');
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -59,7 +59,7 @@ writeFileSync(join(STORAGE, 'config.json'), JSON.stringify({
   platforms: [
     { platform: 'config', name: 'Config', port: uiPort, host: '127.0.0.1', auth: 'form', lang: 'en' },
     {
-      platform: 'Withings', name: 'Withings', client_id: 'demo-client', client_secret: 'demo-secret', profiles: Object.keys(PEOPLE),
+      platform: 'Withings', name: 'Withings', client_id: 'demo-client', client_secret: 'demo-secret', profiles: Object.keys(DEMO_PEOPLE),
       update_interval: 60, alerts: [{ profile: 'Alice', measurement: 'spo2_pct', below: 95, name: 'Low SpO2' }],
     },
   ],
@@ -74,17 +74,7 @@ writeFileSync(join(STORAGE, 'auth.json'), JSON.stringify([{
 writeFileSync(join(STORAGE, '.uix-hb-service-homebridge-startup.json'), JSON.stringify({ debugMode: false, insecureMode: true, keepOrphans: false, env: {} }));
 
 if (LINKED) {
-  const { TokenStore } = await import('../dist/withings/token-store.js');
-  const store = new TokenStore(join(STORAGE, 'withings'));
-  for (const [profile, userid] of Object.entries(PEOPLE)) {
-    const res = await fetch(`${sim.url}/_control/grant`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userid }) });
-    const grant = await res.json();
-    const now = Math.floor(Date.now() / 1000);
-    await store.write({
-      version: 1, userid, profile, access_token: grant.access_token, refresh_token: grant.refresh_token, expires_at: now + grant.expires_in,
-      scope: grant.scope, client_id: 'demo-client', linked_at: now, updated_at: now,
-    });
-  }
+  await linkProfiles(sim.url, STORAGE, DEMO_PEOPLE);
 }
 
 // ------------------------------------------------------------------ Homebridge + the Homebridge UI

@@ -200,6 +200,9 @@ export class ProfileController {
       report = await account.sync(session.scope);
       outcome = { ok: true };
     } catch (e) {
+      if (this.stateNow() === 'stopped') {
+        return; // Homebridge is shutting down: the request was aborted on purpose
+      }
       outcome = isWithingsError(e)
         ? { ok: false, kind: e.kind, retryAfterSeconds: e.retryAfterSeconds }
         : { ok: false, kind: 'transient' };

@@ -16,6 +16,7 @@ import { WithingsPlatform } from '../../src/platform/platform.js';
 import { TokenStore } from '../../src/withings/token-store.js';
 import { FakeClock, settle } from '../support/clock.js';
 import { createApi, recordingLog, type TestApi } from '../support/hap.js';
+import { isolateNetwork } from '../support/nock.js';
 
 const NOW = 1_795_000_000;
 const m = (key: string) => metricByKey(key)!;
@@ -111,7 +112,7 @@ describe('the platform with and without Matter', () => {
     services: a.services.map((s) => ({ type: s.UUID, sub: s.subtype, chars: s.characteristics.map((c) => [c.UUID, c.value, c.props]) })),
   })));
 
-  beforeAll(() => nock.disableNetConnect());
+  isolateNetwork();
   beforeEach(async () => {
     storage = mkdtempSync(join(tmpdir(), 'hb-matter-'));
     clock = new FakeClock(NOW * 1000);
@@ -122,13 +123,8 @@ describe('the platform with and without Matter', () => {
     });
   });
   afterEach(() => {
-    nock.cleanAll();
     rmSync(storage, { recursive: true, force: true });
     delete process.env.WITHINGS_API_BASE;
-  });
-  afterAll(() => {
-    nock.enableNetConnect();
-    nock.restore(); // uninstall the interceptor: the next test file in this worker installs its own
   });
 
   test('matter off, or Homebridge 1.x: api.matter is never touched, nothing is logged about it, HAP is byte-for-byte the same', async () => {

@@ -12,6 +12,7 @@ import nock from 'nock';
 import { LinkService, parseRedirect, STATE_TTL_MS } from '../../src/homebridge-ui/link-service.js';
 import { WithingsHttp } from '../../src/withings/http.js';
 import { FakeClock } from '../support/clock.js';
+import { isolateNetwork } from '../support/nock.js';
 
 const API = 'http://withings-api.test';
 const AUTH = 'http://withings-account.test';
@@ -39,19 +40,14 @@ async function link(profile: string, reply: unknown) {
 
 const file = (userid: string) => join(storage, 'withings', `${userid}.json`);
 
-beforeAll(() => nock.disableNetConnect());
+isolateNetwork();
 beforeEach(() => {
   storage = mkdtempSync(join(tmpdir(), 'hb-ui-'));
   clock = new FakeClock();
   service = new LinkService({ storagePath: storage, clock, http: new WithingsHttp({ endpoints: { apiBase: API, authBase: AUTH } }) });
 });
 afterEach(() => {
-  nock.cleanAll();
   rmSync(storage, { recursive: true, force: true });
-});
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore(); // uninstall the interceptor: the next test file in this worker installs its own
 });
 
 test('start: a consent URL with a fresh random state, the callback URL and the four scopes', () => {

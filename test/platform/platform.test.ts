@@ -17,6 +17,7 @@ import { type TokenRecord, TokenStore } from '../../src/withings/token-store.js'
 import { FakeClock, settle } from '../support/clock.js';
 import { fixture, reply } from '../support/fixtures.js';
 import { createApi, recordingLog, roundTrip, type TestApi } from '../support/hap.js';
+import { isolateNetwork } from '../support/nock.js';
 
 const BASE = 'http://withings.platform.test';
 const SEED = { platform: 'Withings', name: 'Withings', client_id: 'cid', client_secret: 'csecret-value', profiles: ['Alice'] };
@@ -87,7 +88,7 @@ const status = (key: string) => ({
 });
 const lines = (level: string) => log.lines.filter((l) => l.level === level).map((l) => l.text);
 
-beforeAll(() => nock.disableNetConnect());
+isolateNetwork();
 beforeEach(() => {
   storage = mkdtempSync(join(tmpdir(), 'hb-platform-'));
   clock = new FakeClock();
@@ -102,10 +103,6 @@ afterEach(async () => {
   rmSync(storage, { recursive: true, force: true });
   delete process.env.WITHINGS_API_BASE;
   delete process.env.WITHINGS_AUTH_BASE;
-});
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore(); // uninstall the interceptor: the next test file in this worker installs its own
 });
 
 test('an invalid config does nothing at all: one error line, no timers, no accessories', async () => {

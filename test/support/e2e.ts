@@ -11,12 +11,12 @@ import { exactValue, homeKitValue } from '../../src/accessories/hap-values.js';
 import { composeName } from '../../src/accessories/names.js';
 import { parseMeasureGroup, parseSleepSegments, parseSleepSummary, type MeasureGroup, type SleepSummary } from '../../src/withings/types.js';
 import { computeValues, type Reading } from '../../src/withings/values.js';
-import { TokenStore } from '../../src/withings/token-store.js';
+import { DEMO_PEOPLE, linkProfiles } from '../../tools/simulator/link.mjs';
 import { type Simulator, startSimulator } from '../../tools/simulator/server.mjs';
 import { HAP_TYPES, type HapSnapshot, readBridge } from './hap-client.js';
 import { type HomebridgeLine, HomebridgeProcess } from './homebridge.js';
 
-export const PEOPLE = { Alice: '1001001', Bob: '1001002' } as const;
+export const PEOPLE = DEMO_PEOPLE;
 export type Person = keyof typeof PEOPLE;
 export const CLIENT = { client_id: 'demo-client', client_secret: 'demo-secret' };
 
@@ -50,17 +50,8 @@ export async function startScenario(options: { line?: HomebridgeLine; linked?: P
   const sim = await startSimulator({});
   const storage = mkdtempSync(join(tmpdir(), 'hb-e2e-'));
   const linked = options.linked ?? ['Alice', 'Bob'];
-  const secrets = [CLIENT.client_secret];
-  const store = new TokenStore(join(storage, 'withings'));
-  const now = Math.floor(Date.now() / 1000);
-  for (const person of linked) {
-    const grant = await control<{ userid: string; access_token: string; refresh_token: string; expires_in: number; scope: string }>(sim, 'grant', { userid: PEOPLE[person] });
-    secrets.push(grant.access_token, grant.refresh_token);
-    await store.write({
-      version: 1, userid: grant.userid, profile: person, access_token: grant.access_token, refresh_token: grant.refresh_token,
-      expires_at: now + grant.expires_in, scope: grant.scope, client_id: CLIENT.client_id, linked_at: now, updated_at: now,
-    });
-  }
+  const grants = await linkProfiles(sim.url, storage, Object.fromEntries(linked.map((p) => [p, PEOPLE[p]])), CLIENT.client_id);
+  const secrets = [CLIENT.client_secret, ...grants.flatMap((g) => [g.access_token, g.refresh_token])];
   const env = { WITHINGS_API_BASE: sim.url, WITHINGS_AUTH_BASE: sim.url };
   const platform = { platform: 'Withings', ...CLIENT, profiles: ['Alice', 'Bob'], update_interval: 30, ...options.config };
   const line = options.line ?? '2';

@@ -18,6 +18,7 @@ import { TokenStore } from '../../src/withings/token-store.js';
 import { latestMeasures } from '../../src/withings/values.js';
 import { FakeClock } from '../support/clock.js';
 import { fixture, reply } from '../support/fixtures.js';
+import { isolateNetwork } from '../support/nock.js';
 
 const BASE = 'http://withings.test';
 type Form = Record<string, string>;
@@ -38,7 +39,7 @@ function serve(path: string, answer: (body: Form) => unknown, times = 1): void {
   });
 }
 
-beforeAll(() => nock.disableNetConnect());
+isolateNetwork();
 beforeEach(async () => {
   calls.length = 0;
   dir = mkdtempSync(join(tmpdir(), 'withings-api-'));
@@ -54,12 +55,7 @@ beforeEach(async () => {
   api = new WithingsApi(http, new TokenSession('363', store, http, { clientId: 'cid', clientSecret: 's' }, clock), limiter);
 });
 afterEach(() => {
-  nock.cleanAll();
   rmSync(dir, { recursive: true, force: true });
-});
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore(); // uninstall the interceptor: the next test file in this worker installs its own
 });
 
 describe('getmeas', () => {

@@ -9,16 +9,12 @@ import nock from 'nock';
 import { classifyStatus, WithingsError } from '../../src/withings/errors.js';
 import { DEFAULT_API_BASE, DEFAULT_AUTH_BASE, endpointsFromEnv, REQUEST_TIMEOUT_MS, WithingsHttp } from '../../src/withings/http.js';
 import { redactor } from '../../src/withings/redact.js';
+import { isolateNetwork } from '../support/nock.js';
 
 const BASE = 'http://withings.test';
 const http = (timeoutMs?: number) => new WithingsHttp({ endpoints: { apiBase: BASE, authBase: BASE }, timeoutMs });
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => nock.cleanAll());
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore(); // uninstall the interceptor: the next test file in this worker installs its own
-});
+isolateNetwork();
 
 /** A real local server that accepts connections and drops them at once (a connection reset). */
 async function resettingServer(): Promise<{ base: string; close: () => Promise<void> }> {

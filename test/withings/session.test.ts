@@ -16,6 +16,7 @@ import { buildAuthorizeUrl, exchangeCode, REQUESTED_SCOPES } from '../../src/wit
 import { GrantUnavailableError, REFRESH_MARGIN_SECONDS, TokenSession } from '../../src/withings/session.js';
 import { type TokenRecord, TokenStore } from '../../src/withings/token-store.js';
 import { FakeClock } from '../support/clock.js';
+import { isolateNetwork } from '../support/nock.js';
 
 const BASE = 'http://withings.test';
 const CLIENT = { clientId: 'client-abc', clientSecret: 'secret-do-not-print' };
@@ -42,7 +43,7 @@ function tokenReply(n: number, extra: Record<string, unknown> = {}) {
 const onDisk = (): TokenRecord => JSON.parse(readFileSync(store.fileFor('363'), 'utf8'));
 const session = () => new TokenSession('363', store, http, CLIENT, clock);
 
-beforeAll(() => nock.disableNetConnect());
+isolateNetwork();
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'withings-tokens-'));
   store = new TokenStore(join(dir, 'withings'));
@@ -50,12 +51,7 @@ beforeEach(() => {
   http = new WithingsHttp({ endpoints: { apiBase: BASE, authBase: BASE } });
 });
 afterEach(() => {
-  nock.cleanAll();
   rmSync(dir, { recursive: true, force: true });
-});
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore(); // uninstall the interceptor: the next test file in this worker installs its own
 });
 
 describe('authorize URL and code exchange', () => {

@@ -1,0 +1,36 @@
+// Links simulator people to Homebridge profiles the way the settings UI does: a grant minted by
+// the simulator, written to <storage>/withings/<userid>.json with the plugin's own token store.
+// Used by `npm run demo -- --linked`, tools/sim-linked.mjs and the end-to-end tests (needs dist/).
+import { join } from 'node:path';
+
+/** The simulator's demo people. */
+export const DEMO_PEOPLE = { Alice: '1001001', Bob: '1001002' };
+
+/**
+ * @param {string} simulatorUrl
+ * @param {string} storage Homebridge storage folder
+ * @param {Record<string, string>} profiles profile name → Withings userid
+ * @param {string} [clientId]
+ * @returns {Promise<{profile: string, userid: string, access_token: string, refresh_token: string}[]>}
+ */
+export async function linkProfiles(simulatorUrl, storage, profiles, clientId = 'demo-client') {
+  const { TokenStore } = await import('../../dist/withings/token-store.js');
+  const store = new TokenStore(join(storage, 'withings'));
+  const linked = [];
+  for (const [profile, userid] of Object.entries(profiles)) {
+    const res = await fetch(`${simulatorUrl}/_control/grant`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userid, client_id: clientId }),
+    });
+    if (!res.ok) {
+      throw new Error(`the simulator refused a grant for ${userid}: HTTP ${res.status}`);
+    }
+    const grant = await res.json();
+    const now = Math.floor(Date.now() / 1000);
+    await store.write({
+      version: 1, userid, profile, access_token: grant.access_token, refresh_token: grant.refresh_token, expires_at: now + grant.expires_in,
+      scope: grant.scope, client_id: clientId, linked_at: now, updated_at: now,
+    });
+    linked.push({ profile, userid, access_token: grant.access_token, refresh_token: grant.refresh_token });
+  }
+  return linked;
+}
