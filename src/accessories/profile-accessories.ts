@@ -274,10 +274,6 @@ export class ProfileAccessories {
     }
   }
 
-  get currentHealth(): ProfileHealth {
-    return this.health;
-  }
-
   /** Removes every accessory of the profile (profile removed from the config). */
   removeAll(): void {
     const all = this.accessories();

@@ -2,7 +2,7 @@
  * The product's definition of truth: the value of each measurement, as pure functions of the data
  * Withings returned and the current time. No I/O, no Homebridge.
  */
-import type { MeasureGroup, SleepSegment, SleepSummary } from './types.js';
+import type { Measure, MeasureGroup, SleepSegment, SleepSummary } from './types.js';
 
 export type SleepAggregation = 'sum' | 'weighted-average' | 'min' | 'max';
 
@@ -55,9 +55,12 @@ export function isUsableGroup(g: MeasureGroup): boolean {
   return g.category === REAL_MEASURE_CATEGORY && g.attrib !== AMBIGUOUS_ATTRIB;
 }
 
+/** A whole-body value (not one of a body segment). */
+const isWholeBody = (m: Measure): boolean => m.position === undefined || WHOLE_BODY_POSITIONS.has(m.position);
+
 /** The whole-body measure of `type` in a group, if any. */
-export function wholeBodyMeasure(g: MeasureGroup, type: number): { value: number; unit: number } | undefined {
-  return g.measures.find((m) => m.type === type && (m.position === undefined || WHOLE_BODY_POSITIONS.has(m.position)));
+export function wholeBodyMeasure(g: MeasureGroup, type: number): Measure | undefined {
+  return g.measures.find((m) => m.type === type && isWholeBody(m));
 }
 
 /** Later taken (`date`) wins; on a tie the later `modified`, then the higher group id. */
@@ -83,7 +86,7 @@ export function latestMeasures(groups: Iterable<MeasureGroup>, types: Iterable<n
       continue;
     }
     for (const m of g.measures) {
-      if (!wanted.has(m.type) || !(m.position === undefined || WHOLE_BODY_POSITIONS.has(m.position))) {
+      if (!wanted.has(m.type) || !isWholeBody(m)) {
         continue;
       }
       const current = best.get(m.type);

@@ -214,3 +214,27 @@ test.concurrent('a revoked grant: StatusFault, one clear error line, and no requ
     await stopScenario(s);
   }
 });
+
+test.concurrent('a threshold alert "SpO2 below 92": open at start with a latest SpO2 of 90, closed after a reading of 96', async () => {
+  let s: Scenario | undefined;
+  try {
+    s = await startScenario({
+      linked: ['Alice'],
+      config: { alerts: [{ profile: 'Alice', measurement: 'spo2_pct', below: 92, name: 'Low SpO2' }] },
+      beforeStart: (sim) => control(sim, 'measure', { userid: PEOPLE.Alice, measures: [{ type: 54, value: 90, unit: 0 }] }).then(() => undefined),
+    });
+    const hap = await HapConnection.open(s.hb.port);
+    const bridge = await hap.accessories();
+    expect(bridge.value('Alice SpO2', HAP_TYPES.CurrentRelativeHumidity)).toBe(90);
+    const alert = bridge.char('Alice Low SpO2', HAP_TYPES.ContactSensorState)!;
+    expect(alert.value).toBe(1); // open: alerting
+    await hap.subscribe([alert]);
+    await control(s.sim, 'measure', { userid: PEOPLE.Alice, measures: [{ type: 54, value: 96, unit: 0 }] });
+    const [closed] = await hap.waitForEvents((e) => e.aid === alert.aid && e.iid === alert.iid, 1, SYNC_WAIT_MS);
+    expect(closed.value).toBe(0);
+    hap.close();
+    checkLog(s);
+  } finally {
+    await stopScenario(s);
+  }
+});

@@ -46,8 +46,15 @@ export interface Scenario {
  * A simulator with the demo people, token files as the settings UI writes them, and a Homebridge
  * that has synced every linked profile once.
  */
-export async function startScenario(options: { line?: HomebridgeLine; linked?: Person[]; config?: Record<string, unknown> } = {}): Promise<Scenario> {
+export async function startScenario(options: {
+  line?: HomebridgeLine;
+  linked?: Person[];
+  config?: Record<string, unknown>;
+  /** Runs against the simulator before Homebridge starts (e.g. to add a reading). */
+  beforeStart?: (sim: Simulator) => Promise<void>;
+} = {}): Promise<Scenario> {
   const sim = await startSimulator({});
+  await options.beforeStart?.(sim);
   const storage = mkdtempSync(join(tmpdir(), 'hb-e2e-'));
   const linked = options.linked ?? ['Alice', 'Bob'];
   const grants = await linkProfiles(sim.url, storage, Object.fromEntries(linked.map((p) => [p, PEOPLE[p]])), CLIENT.client_id);
