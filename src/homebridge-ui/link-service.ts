@@ -236,6 +236,29 @@ export class LinkService {
     return this.linked(pending.profile, pending.grant);
   }
 
+  /**
+   * Gives an existing link to another profile name, e.g. after a profile was renamed in the
+   * settings. The Withings user stays the same, so the plugin keeps its accessories.
+   */
+  async move(req: { from?: unknown; to?: unknown }): Promise<{ moved: true; userid: string; profile: string }> {
+    const from = str(req.from);
+    const to = str(req.to);
+    if (!from || !to) {
+      throw new LinkError('Choose the link to move and the profile to give it to.');
+    }
+    const { records } = await this.store.list();
+    const record = records.find((r) => profileKey(r.profile) === profileKey(from));
+    if (!record) {
+      throw new LinkError(`There is no link for "${from}" any more: reload the settings.`);
+    }
+    const taken = records.find((r) => profileKey(r.profile) === profileKey(to));
+    if (taken) {
+      throw new LinkError(`"${to}" is already linked to Withings user ${taken.userid}: unlink it first.`);
+    }
+    await this.store.write({ ...record, profile: to, updated_at: epochSeconds(this.clock) });
+    return { moved: true, userid: record.userid, profile: to };
+  }
+
   /** Deletes the profile's grant (and its notification subscriptions, if any). */
   async unlink(req: { profile?: unknown }): Promise<{ removed: boolean; userid?: string }> {
     const profile = str(req.profile);

@@ -32,6 +32,7 @@ class WithingsUiServer extends HomebridgePluginUiServer {
     this.onRequest('/link/start', handle((b) => service.start(b)));
     this.onRequest('/link/complete', handle((b) => service.complete(b)));
     this.onRequest('/link/confirm', handle((b) => service.confirm(b)));
+    this.onRequest('/link/move', handle((b) => service.move(b)));
     this.onRequest('/unlink', handle((b) => service.unlink(b)));
     this.ready();
   }

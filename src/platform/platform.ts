@@ -46,6 +46,7 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
   private rescanTimer?: { cancel(): void };
   private reportedProblems = new Set<string>();
   private statusWriting = false;
+  private linkOwners = new Map<string, string>();
   private statusDirty = false;
   private stopped = false;
   /** Settles when start-up (cache restored, token store read, first syncs scheduled) is done. */
@@ -150,11 +151,14 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
       this.controllers.set(profileKey(name), controller);
     });
 
-    // Cached accessories: restored into their profile (last values shown at once) or removed.
+    // Cached accessories: restored into their profile (last values shown at once) or removed. The
+    // token files say which profile shows which Withings user now, so a profile renamed in the
+    // settings (its link moved to the new name) keeps its accessories, rooms and automations.
+    this.linkOwners = await this.readLinkOwners();
     const stale: PlatformAccessory[] = [];
     for (const accessory of this.cached) {
       const ctx = accessory.context;
-      const controller = isGroupContext(ctx) ? this.controllers.get(profileKey(ctx.profile)) : undefined;
+      const controller = isGroupContext(ctx) ? this.controllerOf(ctx) : undefined;
       if (controller) {
         controller.adopt(accessory);
       } else {
@@ -175,6 +179,29 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
     this.scheduleRescan();
   }
 
+  /** Withings user id → the configured profile its token file names (renames are followed). */
+  private async readLinkOwners(): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    const configured = new Map(this.config!.profiles.map((p) => [profileKey(p), p]));
+    try {
+      for (const r of (await this.store!.list()).records) {
+        const profile = configured.get(profileKey(r.profile));
+        if (profile) {
+          owners.set(r.userid, profile);
+        }
+      }
+    } catch {
+      // Unreadable folder: the accessories' own profile names are used; rescanGrants reports it.
+    }
+    return owners;
+  }
+
+  /** The controller a cached HAP or Matter accessory belongs to, by its user's link, then its profile name. */
+  private controllerOf(ctx: { profile?: string; userid?: string }): ProfileController | undefined {
+    const owner = ctx.userid ? this.linkOwners.get(ctx.userid) : undefined;
+    return this.controllers.get(profileKey(owner ?? ctx.profile ?? ''));
+  }
+
   /**
    * Unregisters cached Matter endpoints nobody wants any more: Matter turned off, a profile removed,
    * a measurement deselected, or a profile now linked to another Withings user.
@@ -190,7 +217,7 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
     const selected = new Set(this.config!.metrics.filter((m) => m.matter).map((m) => m.key));
     const stale = this.cachedMatter.filter((a) => {
       const ctx = a.context as Partial<MatterContext>;
-      const controller = ctx.profile ? this.controllers.get(profileKey(ctx.profile)) : undefined;
+      const controller = this.controllerOf(ctx);
       const userid = controller?.accessories.linkedUserid;
       return !enabled || !controller || !ctx.key || !selected.has(ctx.key) || (userid !== undefined && userid !== ctx.userid);
     });

@@ -210,3 +210,16 @@ test('links of profiles removed from the form are listed so they can be unlinked
   const status = await service.status({ profiles: ['Alice'] });
   expect(status.otherLinks).toEqual([{ userid: '3003003', profile: 'Carol' }]);
 });
+
+test('a renamed profile: its link moves to the new name (same Withings user), unless that name is linked', async () => {
+  await link('Alice', tokenReply('1001001'));
+  await link('Bob', tokenReply('2002002'));
+  await expect(service.move({ from: 'Alice', to: 'Bob' })).rejects.toThrow('"Bob" is already linked to Withings user 2002002: unlink it first.');
+  await expect(service.move({ from: 'Alice', to: 'Alicia' })).resolves.toEqual({ moved: true, userid: '1001001', profile: 'Alicia' });
+  const record = JSON.parse(readFileSync(file('1001001'), 'utf8'));
+  expect(record).toMatchObject({ profile: 'Alicia', access_token: 'acc-1001001-1', refresh_token: 'ref-1001001-1' });
+  expect(statSync(file('1001001')).mode & 0o777).toBe(0o600);
+  const status = await service.status({ profiles: ['Alicia', 'Bob'] });
+  expect(status.profiles.map((p) => [p.name, p.state])).toEqual([['Alicia', 'linked'], ['Bob', 'linked']]);
+  expect(status.otherLinks).toEqual([]);
+});

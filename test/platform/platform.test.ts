@@ -240,6 +240,25 @@ test('a profile removed from the config: its accessories are removed', async () 
   expect(lines('info')).toContainEqual('Removed 3 accessories of profiles no longer configured.');
 });
 
+test('a profile renamed with its link moved keeps its accessories (same UUIDs), under the new name', async () => {
+  await store().write(grant());
+  serveAccount();
+  start();
+  await run();
+  const cache = published().map(roundTrip);
+  const uuids = cache.map((a) => a.UUID).sort();
+  api.fire('shutdown');
+
+  await store().write(grant({ profile: 'Alicia' })); // what "Use for Alicia" in the settings does
+  serveAccount();
+  start({ ...SEED, profiles: ['Alicia'] }, cache);
+  await run();
+  expect(published().map((a) => a.UUID).sort()).toEqual(uuids);
+  expect(published().map((a) => a.displayName).sort()).toEqual(['Alicia Body', 'Alicia Heart', 'Alicia Temperatures']);
+  expect(service('weight_kg')?.getCharacteristic(api.hap.Characteristic.ConfiguredName).value).toBe('Alicia Weight');
+  expect(lines('info').some((l) => /Removed/.test(l))).toBe(false);
+});
+
 test('only selected measurements: a deselected one is never requested nor shown', async () => {
   await store().write(grant());
   serveAccount();

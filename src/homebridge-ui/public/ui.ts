@@ -148,10 +148,18 @@ function render(status: StatusReply): void {
   }
   const others = $<HTMLElement>('#withings-other-links');
   others.replaceChildren();
+  const unlinked = status.profiles.filter((p) => p.state === 'unlinked').map((p) => p.name);
   for (const o of status.otherLinks) {
-    const remove = el('button', { type: 'button', class: 'btn btn-link btn-sm p-0 ms-2', text: 'Unlink' });
+    const remove = el('button', { type: 'button', class: 'btn btn-link btn-sm p-0', text: 'Unlink' });
     remove.addEventListener('click', () => unlinkProfile(o.profile, remove));
-    others.append(el('div', { class: 'small text-muted' }, `Withings user ${o.userid} is linked to "${o.profile}", which is not in Profiles.`, remove));
+    // A renamed profile: give its link to the new name, keeping its sensors, rooms and automations.
+    const moves = unlinked.map((name) => {
+      const b = el('button', { type: 'button', class: 'btn btn-link btn-sm p-0 withings-move', text: `Use for "${name}"` });
+      b.addEventListener('click', () => moveLink(o.profile, name));
+      return b;
+    });
+    others.append(el('div', { class: 'small text-muted withings-row withings-other-link', 'data-profile': o.profile },
+      `Withings user ${o.userid} is linked to "${o.profile}", which is not in Profiles.`, ...moves, remove));
   }
   homebridge.fixScrollHeight();
 }
@@ -302,6 +310,17 @@ async function unlinkProfile(profile: string, button: HTMLButtonElement): Promis
  * Config UI X 5.10 rebuilds a visible schema form from its defaults on updatePluginConfig, losing
  * the fields without defaults (client id, secret, profiles): hide the form around the update.
  */
+async function moveLink(from: string, to: string): Promise<void> {
+  try {
+    await homebridge.request('/link/move', { from, to });
+    homebridge.toast.success(`"${to}" now shows the Withings user of "${from}".`, 'Withings');
+    await refresh();
+    await saveConfig();
+  } catch (e) {
+    homebridge.toast.error(errorText(e), 'Withings');
+  }
+}
+
 async function saveConfig(): Promise<void> {
   setStatus('saving');
   homebridge.hideSchemaForm();
