@@ -159,15 +159,21 @@ describe('the platform with and without Matter', () => {
     expect(r.log.lines.filter((l) => l.level === 'warn' && /Matter is not enabled for this bridge/.test(l.text))).toHaveLength(1);
   });
 
+  test('matter turned off: the endpoints it left behind are removed', async () => {
+    const cached = { UUID: 'uuid-old', displayName: 'x', context: { profile: 'Alice', userid: '1001', key: 'spo2_pct' } } as unknown as MatterAccessory;
+    const r = await run(CONFIG, 'hb2-on', [cached]);
+    expect(r.matter.calls).toEqual(['unregister uuid-old']);
+  });
+
   test('cached Matter endpoints nobody wants any more are unregistered', async () => {
     const cached = (key: string, userid = '1001', profile = 'Alice') => ({ UUID: `uuid-${profile}-${userid}-${key}`, displayName: key, context: { profile, userid, key } }) as unknown as MatterAccessory;
     const r = await run({ ...CONFIG, matter: true, measurements: ['spo2_pct', 'weight_kg'] }, 'hb2-on', [
-      cached('spo2_pct'), cached('body_temperature_c'), cached('spo2_pct', '1001', 'Bob'), cached('spo2_pct', '9999'),
+      cached('spo2_pct'), cached('body_temperature_c'), cached('spo2_pct', '2002', 'Bob'), cached('spo2_pct', '9999'),
     ]);
     expect(r.matter.calls.filter((c) => c.startsWith('unregister')).sort()).toEqual([
       'unregister uuid-Alice-1001-body_temperature_c', // deselected
       'unregister uuid-Alice-9999-spo2_pct', // the profile now shows another Withings user
-      'unregister uuid-Bob-1001-spo2_pct', // profile removed
+      'unregister uuid-Bob-2002-spo2_pct', // profile removed
     ]);
   });
 });
