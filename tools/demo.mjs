@@ -146,7 +146,7 @@ if (LINKED) {
   say('Plugins → Withings → ⋮ → Plugin Config to see their links.');
 } else {
   say('Next: open the UI, log in, go to Plugins → Withings → ⋮ → Plugin Config, press "Link" next to');
-  say('Alice, choose Alice on the (simulated) Withings page and press Allow; the window closes and');
+  say('Alice, choose Alice on the (simulated) Withings page and press Allow; the window comes back and');
   say('Alice shows as linked. Do the same for Bob. Then open Accessories to see their sensors.');
 }
 say('The demo people\'s data is always recent: Alice (Paris) has a scale, a watch and a sleep mat; Bob');

@@ -18,7 +18,9 @@ import { WithingsHttp } from '../withings/http.js';
 import { buildAuthorizeUrl, exchangeCode, parseScopes, type TokenGrant } from '../withings/oauth.js';
 import { redact, redactor } from '../withings/redact.js';
 import { TOKEN_FILE_VERSION, type TokenRecord, TokenStore } from '../withings/token-store.js';
+import { parseSubscriptions } from '../withings/types.js';
 import { exchangeFailureMessage, LinkError } from './messages.js';
+import { matchGrants, profileKey } from '../platform/grants.js';
 import { type PluginStatusFile, STATUS_FILE_NAME } from '../platform/status-file.js';
 
 /** A link attempt lives this long: the user signs in, maybe resets a password, comes back. */
@@ -87,7 +89,6 @@ interface PendingConfirm {
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
-const profileKey = (name: string): string => name.trim().toLocaleLowerCase();
 
 export interface LinkServiceOptions {
   readonly storagePath: string;
@@ -114,12 +115,9 @@ export class LinkService {
     const needed = neededScopes(req.measurements);
     const listed = await this.store.list();
     const runtime = await this.readPluginStatus();
-    const byProfile = new Map<string, TokenRecord>();
-    for (const r of [...listed.records].sort((a, b) => a.linked_at - b.linked_at)) {
-      byProfile.set(profileKey(r.profile), r); // newest link wins, as in the plugin
-    }
+    const match = matchGrants(names, listed); // the same matching as the running plugin
     const profiles = names.map((name): ProfileStatus => {
-      const record = byProfile.get(profileKey(name));
+      const record = match.byProfile.get(name);
       const live = runtime?.profiles?.[name];
       if (!record) {
         return { name, state: 'unlinked', missingScopes: [] };
@@ -146,10 +144,9 @@ export class LinkService {
         }
       });
     }
-    const inForm = new Set(names.map(profileKey));
     return {
       profiles,
-      otherLinks: listed.records.filter((r) => !inForm.has(profileKey(r.profile))).map((r) => ({ userid: r.userid, profile: r.profile })),
+      otherLinks: match.unused.map((r) => ({ userid: r.userid, profile: r.profile })),
       callbackPath: CALLBACK_PATH,
       authorizeHost: new URL(this.http.endpoints.authBase).host,
     };
@@ -307,11 +304,9 @@ export class LinkService {
     // Best effort: the plugin does not subscribe today, but a grant may carry subscriptions made by
     // another tool with the same app. A failure here never blocks the unlink.
     try {
-      const body = await this.http.post<{ profiles?: { appli?: number; callbackurl?: string }[] }>('/notify', { action: 'list' }, { token: record.access_token });
-      for (const p of body.profiles ?? []) {
-        if (p.callbackurl && typeof p.appli === 'number') {
-          await this.http.post('/notify', { action: 'revoke', callbackurl: p.callbackurl, appli: p.appli }, { token: record.access_token }).catch(() => undefined);
-        }
+      const subscriptions = parseSubscriptions(await this.http.post<unknown>('/notify', { action: 'list' }, { token: record.access_token }));
+      for (const p of subscriptions) {
+        await this.http.post('/notify', { action: 'revoke', callbackurl: p.callbackurl, appli: p.appli }, { token: record.access_token }).catch(() => undefined);
       }
     } catch (e) {
       if (!isWithingsError(e)) {

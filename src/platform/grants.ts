@@ -4,12 +4,9 @@
  */
 import type { ListedGrants, TokenRecord } from '../withings/token-store.js';
 
-export interface ProfileGrant {
-  readonly record?: TokenRecord;
-}
-
 export interface GrantMatch {
-  readonly byProfile: Map<string, ProfileGrant>;
+  /** Configured profile → its link (the newest when several name it), or undefined. */
+  readonly byProfile: Map<string, TokenRecord | undefined>;
   /** Files naming no configured profile (left alone; reported once). */
   readonly unused: TokenRecord[];
   /** Older files that name an already matched profile (a profile is shown from one Withings user). */
@@ -20,7 +17,7 @@ export const profileKey = (name: string): string => name.trim().toLocaleLowerCas
 
 export function matchGrants(profiles: readonly string[], listed: ListedGrants): GrantMatch {
   const byKey = new Map(profiles.map((p) => [profileKey(p), p]));
-  const byProfile = new Map<string, ProfileGrant>(profiles.map((p) => [p, {}]));
+  const byProfile = new Map<string, TokenRecord | undefined>(profiles.map((p) => [p, undefined]));
   const unused: TokenRecord[] = [];
   const superseded: TokenRecord[] = [];
   const newestFirst = [...listed.records].sort((a, b) => (b.linked_at - a.linked_at) || (b.updated_at - a.updated_at));
@@ -28,10 +25,10 @@ export function matchGrants(profiles: readonly string[], listed: ListedGrants): 
     const profile = byKey.get(profileKey(record.profile));
     if (profile === undefined) {
       unused.push(record);
-    } else if (byProfile.get(profile)!.record) {
+    } else if (byProfile.get(profile)) {
       superseded.push(record);
     } else {
-      byProfile.set(profile, { record });
+      byProfile.set(profile, record);
     }
   }
   return { byProfile, unused, superseded };

@@ -182,12 +182,10 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
   /** Withings user id → the configured profile its token file names (renames are followed). */
   private async readLinkOwners(): Promise<Map<string, string>> {
     const owners = new Map<string, string>();
-    const configured = new Map(this.config!.profiles.map((p) => [profileKey(p), p]));
     try {
-      for (const r of (await this.store!.list()).records) {
-        const profile = configured.get(profileKey(r.profile));
-        if (profile) {
-          owners.set(r.userid, profile);
+      for (const [profile, record] of matchGrants(this.config!.profiles, await this.store!.list()).byProfile) {
+        if (record) {
+          owners.set(record.userid, profile);
         }
       }
     } catch {
@@ -248,12 +246,12 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
       const config = this.config!;
       const match = matchGrants(config.profiles, listed);
       const unlinked: string[] = [];
-      for (const [profile, grant] of match.byProfile) {
+      for (const [profile, record] of match.byProfile) {
         const controller = this.controllers.get(profileKey(profile))!;
         const knownUser = controller.accessories.linkedUserid;
-        const problem = grant.record ? undefined : listed.problems.find((p) => p.userid === knownUser);
-        controller.setGrant(grant.record, problem?.error);
-        if (!grant.record && !problem) {
+        const problem = record ? undefined : listed.problems.find((p) => p.userid === knownUser);
+        controller.setGrant(record, problem?.error);
+        if (!record && !problem) {
           unlinked.push(profile);
         }
       }

@@ -18,7 +18,7 @@ import type { RequestLimiter } from '../withings/limiter.js';
 import type { ClientCredentials } from '../withings/oauth.js';
 import { GrantUnavailableError, TokenSession } from '../withings/session.js';
 import type { TokenRecord, TokenStore } from '../withings/token-store.js';
-import { computeValues, type Reading, safeTimezone, timezoneOffsetMs } from '../withings/values.js';
+import { computeValues, safeTimezone, timezoneOffsetMs } from '../withings/values.js';
 import { describeError, type PluginLog } from './log.js';
 import type { PluginProfileStatus } from './status-file.js';
 import { nextSyncDelayMs, type SyncOutcome } from './sync-policy.js';
@@ -39,7 +39,7 @@ export interface ControllerDeps {
 
 /** Reacts to what a sync brought (reading events, Matter…); errors are caught by the controller. */
 export interface SyncListener {
-  onSync(report: SyncReport, values: ReadonlyMap<string, Reading>, controller: ProfileController): void;
+  onSync(report: SyncReport): void;
 }
 
 export type ControllerState = 'unlinked' | 'linked' | 'needs-relink' | 'stopped';
@@ -237,7 +237,7 @@ export class ProfileController {
     if (report) {
       for (const listener of this.listeners) {
         try {
-          listener.onSync(report, values, this);
+          listener.onSync(report);
         } catch (e) {
           this.deps.log.error('%s: %s', this.name, describeError(e));
         }

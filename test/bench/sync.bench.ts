@@ -7,53 +7,47 @@
 import { jest } from '@jest/globals';
 
 import { HAP_TYPES, HapConnection } from '../support/hap-client.js';
-import { control, PEOPLE, requests, type Scenario, startScenario, stopScenario } from '../support/e2e.js';
+import { control, PEOPLE, requests, withScenario } from '../support/e2e.js';
 
 jest.setTimeout(240_000);
 
 const print = (line: string): boolean => process.stdout.write(`${line}\n`);
 
-test('steady-state cost of a sync, and new measurement → HAP event', async () => {
-  let s: Scenario | undefined;
-  try {
-    s = await startScenario();
-    const first = await requests(s.sim);
-    const perUser = <T extends { userid?: string | null }>(list: T[], userid: string): T[] => list.filter((r) => r.userid === userid);
-    for (const [name, userid] of Object.entries(PEOPLE)) {
-      const mine = perUser(first, userid);
-      print(`first sync, ${name}: ${mine.length} requests, ${mine.reduce((a, r) => a + r.bytes, 0)} bytes received`);
-    }
-
-    // Steady state: the next sync of each profile.
-    const mark = first.length;
-    const hap = await HapConnection.open(s.hb.port);
-    const bridge = await hap.accessories();
-    const weight = bridge.char('Alice Weight', HAP_TYPES.CurrentAmbientLightLevel)!;
-    await hap.subscribe([weight]);
-    let steady: Awaited<ReturnType<typeof requests>> = [];
-    const deadline = Date.now() + 45_000;
-    while (Date.now() < deadline) {
-      steady = (await requests(s.sim)).slice(mark);
-      if (Object.values(PEOPLE).every((u) => perUser(steady, u).length >= 3)) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    for (const [name, userid] of Object.entries(PEOPLE)) {
-      const mine = perUser(steady, userid);
-      print(`steady-state sync, ${name}: ${mine.length} requests (${mine.map((r) => `${r.path} ${r.action}`).join(', ')}), ${mine.reduce((a, r) => a + r.bytes, 0)} bytes received`);
-    }
-
-    // A new weigh-in right after a sync: it shows at the next one.
-    const added = Date.now();
-    await control(s.sim, 'measure', { userid: PEOPLE.Alice, measures: [{ type: 1, value: 69_876, unit: -3 }] });
-    const mark2 = (await requests(s.sim)).length;
-    const [event] = await hap.waitForEvents((e) => e.aid === weight.aid && e.iid === weight.iid && e.value === 69.876, 1, 45_000);
-    const fetched = (await requests(s.sim)).slice(mark2).find((r) => r.userid === PEOPLE.Alice && r.path === '/measure');
-    print(`new measurement → HAP event: ${event.at - added} ms (waiting for the next 30 s sync included)`);
-    if (fetched) {
-      print(`sync triggered (getmeas request at the simulator) → HAP event at the client: ${event.at - fetched.t} ms`);
-    }
-    hap.close();
-  } finally {
-    await stopScenario(s);
+test('steady-state cost of a sync, and new measurement → HAP event', async () => withScenario({}, async (s) => {
+  const first = await requests(s.sim);
+  const perUser = <T extends { userid?: string | null }>(list: T[], userid: string): T[] => list.filter((r) => r.userid === userid);
+  for (const [name, userid] of Object.entries(PEOPLE)) {
+    const mine = perUser(first, userid);
+    print(`first sync, ${name}: ${mine.length} requests, ${mine.reduce((a, r) => a + r.bytes, 0)} bytes received`);
   }
-});
+
+  // Steady state: the next sync of each profile.
+  const mark = first.length;
+  const hap = await HapConnection.open(s.hb.port);
+  const bridge = await hap.accessories();
+  const weight = bridge.char('Alice Weight', HAP_TYPES.CurrentAmbientLightLevel)!;
+  await hap.subscribe([weight]);
+  let steady: Awaited<ReturnType<typeof requests>> = [];
+  const deadline = Date.now() + 45_000;
+  while (Date.now() < deadline) {
+    steady = (await requests(s.sim)).slice(mark);
+    if (Object.values(PEOPLE).every((u) => perUser(steady, u).length >= 3)) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  for (const [name, userid] of Object.entries(PEOPLE)) {
+    const mine = perUser(steady, userid);
+    print(`steady-state sync, ${name}: ${mine.length} requests (${mine.map((r) => `${r.path} ${r.action}`).join(', ')}), ${mine.reduce((a, r) => a + r.bytes, 0)} bytes received`);
+  }
+
+  // A new weigh-in right after a sync: it shows at the next one.
+  const added = Date.now();
+  await control(s.sim, 'measure', { userid: PEOPLE.Alice, measures: [{ type: 1, value: 69_876, unit: -3 }] });
+  const mark2 = (await requests(s.sim)).length;
+  const [event] = await hap.waitForEvents((e) => e.aid === weight.aid && e.iid === weight.iid && e.value === 69.876, 1, 45_000);
+  const fetched = (await requests(s.sim)).slice(mark2).find((r) => r.userid === PEOPLE.Alice && r.path === '/measure');
+  print(`new measurement → HAP event: ${event.at - added} ms (waiting for the next 30 s sync included)`);
+  if (fetched) {
+    print(`sync triggered (getmeas request at the simulator) → HAP event at the client: ${event.at - fetched.t} ms`);
+  }
+  hap.close();
+}));

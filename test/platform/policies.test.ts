@@ -48,9 +48,9 @@ describe('matchGrants', () => {
       records: [rec('1', 'alice '), rec('2', 'Carol'), rec('3', 'Bob', 5), rec('4', 'Bob', 9)],
       problems: [],
     });
-    expect(m.byProfile.get('Alice')?.record?.userid).toBe('1');
-    expect(m.byProfile.get('Bob')?.record?.userid).toBe('4'); // the newer link
-    expect(m.byProfile.get('Chloé')?.record).toBeUndefined();
+    expect(m.byProfile.get('Alice')?.userid).toBe('1');
+    expect(m.byProfile.get('Bob')?.userid).toBe('4'); // the newer link
+    expect(m.byProfile.get('Chloé')).toBeUndefined();
     expect(m.unused.map((r) => r.userid)).toEqual(['2']);
     expect(m.superseded.map((r) => r.userid)).toEqual(['3']);
   });

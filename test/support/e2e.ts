@@ -77,6 +77,17 @@ export async function stopScenario(s: Scenario | undefined): Promise<void> {
   s.hb.remove();
 }
 
+/** Runs `body` with a fresh scenario, which is always stopped and removed afterwards. */
+export async function withScenario(options: Parameters<typeof startScenario>[0], body: (s: Scenario) => Promise<void>): Promise<void> {
+  let s: Scenario | undefined;
+  try {
+    s = await startScenario(options);
+    await body(s);
+  } finally {
+    await stopScenario(s);
+  }
+}
+
 /** Restarts Homebridge on the same storage (cache, token files). */
 export async function restart(s: Scenario, waitFor?: RegExp): Promise<void> {
   await s.hb.stop();

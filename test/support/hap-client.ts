@@ -44,12 +44,6 @@ export const HAP_TYPES = {
   StatusFault: '77',
   ProgrammableSwitchEvent: '73',
   ContactSensorState: '6A',
-  LightSensor: '84',
-  TemperatureSensor: '8A',
-  HumiditySensor: '82',
-  OccupancySensor: '86',
-  StatelessProgrammableSwitch: '89',
-  ContactSensor: '80',
   AccessoryInformation: '3E',
 } as const;
 
@@ -82,14 +76,6 @@ export class HapSnapshot {
     return this.char(serviceName, type)?.value;
   }
 
-  /** Every service name with its service type. */
-  names(): string[] {
-    return this.accessories.flatMap((a) => a.services.map((s) => s.characteristics.find((c) => short(c.type) === HAP_TYPES.Name)?.value as string).filter(Boolean));
-  }
-
-  servicesOfType(type: string): HapService[] {
-    return this.accessories.flatMap((a) => a.services.filter((s) => short(s.type) === type));
-  }
 }
 
 interface RawResponse {
