@@ -1,4 +1,4 @@
-import { METRIC_KEYS } from '../src/accessories/catalog.js';
+import { METRIC_KEYS } from '../src/metrics/catalog.js';
 import { parseConfig } from '../src/platform/config.js';
 import { linkHint } from '../src/platform/platform.js';
 

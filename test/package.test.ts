@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 
-import { METRIC_KEYS } from '../src/accessories/catalog.js';
-import { mappingTable, measurementsTable, schemaFragments } from '../src/accessories/catalog-docs.js';
+import { METRIC_KEYS } from '../src/metrics/catalog.js';
+import { mappingTable, measurementsTable, schemaFragments } from '../src/metrics/docs.js';
 import { PLATFORM_NAME, PLUGIN_NAME } from '../src/settings.js';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));

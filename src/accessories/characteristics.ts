@@ -5,7 +5,7 @@
  */
 import type { Characteristic, HAP, WithUUID } from 'homebridge';
 
-import { MEASURED_AT_UUID, type MetricDefinition } from './catalog.js';
+import { MEASURED_AT_UUID, type MetricDefinition } from '../metrics/catalog.js';
 import { EXACT_VALUE_PROPS } from './hap-values.js';
 
 export type CharacteristicClass = WithUUID<new () => Characteristic>;

@@ -2,9 +2,9 @@
  * How a metric's value becomes HomeKit characteristic values (pure: no HAP objects). The props set
  * on each characteristic and the clamping here agree, so HAP-NodeJS never logs "illegal value".
  */
-import type { Reading } from '../withings/values.js';
-import { isAsleep, SLEEP_STATE_WINDOW_SECONDS } from '../withings/values.js';
-import type { HomeKitServiceKind, MetricDefinition } from './catalog.js';
+import type { Reading } from '../metrics/values.js';
+import { isAsleep, SLEEP_STATE_WINDOW_SECONDS } from '../metrics/values.js';
+import type { HomeKitServiceKind, MetricDefinition } from '../metrics/catalog.js';
 
 export interface NumericProps {
   readonly minValue: number;

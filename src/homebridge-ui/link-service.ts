@@ -10,14 +10,14 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { METRICS, metricByKey, scopeFor, type MetricDefinition } from '../accessories/catalog.js';
+import { METRICS, metricByKey, scopeFor, type MetricDefinition } from '../metrics/catalog.js';
 import { CALLBACK_PATH, TOKEN_DIR_NAME } from '../settings.js';
-import { type Clock, epochSeconds, systemClock } from '../withings/clock.js';
+import { type Clock, epochSeconds, systemClock } from '../util/clock.js';
 import { isWithingsError } from '../withings/errors.js';
 import { WithingsHttp } from '../withings/http.js';
 import { buildAuthorizeUrl, exchangeCode, parseScopes, type TokenGrant } from '../withings/oauth.js';
 import { redact, redactor } from '../withings/redact.js';
-import { TOKEN_FILE_VERSION, type TokenRecord, TokenStore } from '../withings/token-store.js';
+import { newTokenRecord, type TokenRecord, TokenStore } from '../withings/token-store.js';
 import { parseSubscriptions } from '../withings/types.js';
 import { exchangeFailureMessage, LinkError } from './messages.js';
 import { matchGrants, profileKey } from '../platform/grants.js';
@@ -293,11 +293,7 @@ export class LinkService {
   }
 
   private async save(profile: string, clientId: string, grant: TokenGrant): Promise<void> {
-    const now = epochSeconds(this.clock);
-    await this.store.write({
-      version: TOKEN_FILE_VERSION, userid: grant.userid, profile, access_token: grant.accessToken, refresh_token: grant.refreshToken,
-      expires_at: grant.expiresAt, scope: grant.scope, client_id: clientId, linked_at: now, updated_at: now,
-    });
+    await this.store.write(newTokenRecord(grant, { profile, clientId, nowSeconds: epochSeconds(this.clock) }));
   }
 
   private async revokeSubscriptions(record: TokenRecord): Promise<void> {

@@ -2,24 +2,13 @@
  * Config parsing and validation. Users edit raw JSON, so every key is checked here at start-up,
  * whatever the settings UI already enforced. Pure: no logging, no Homebridge imports.
  */
-import { METRIC_KEYS, metricByKey, type MetricDefinition } from '../accessories/catalog.js';
+import type { AlertConfig, AlertDirection } from '../accessories/features/alerts.js';
+import { METRIC_KEYS, metricByKey, type MetricDefinition } from '../metrics/catalog.js';
 import {
   DEFAULT_UPDATE_INTERVAL_SECONDS,
   MAX_UPDATE_INTERVAL_SECONDS,
   MIN_UPDATE_INTERVAL_SECONDS,
 } from '../settings.js';
-
-export type AlertDirection = 'above' | 'below';
-
-export interface AlertConfig {
-  readonly profile: string;
-  readonly metric: MetricDefinition;
-  readonly direction: AlertDirection;
-  readonly threshold: number;
-  readonly name: string;
-  /** Stable identity of the alert across restarts and edits of its name. */
-  readonly id: string;
-}
 
 export interface WithingsConfig {
   readonly clientId: string;

@@ -6,14 +6,8 @@ import { format } from 'node:util';
 
 import type { Logging } from 'homebridge';
 
+import type { PluginLog } from '../util/log.js';
 import { redact } from '../withings/redact.js';
-
-export interface PluginLog {
-  info(message: string, ...args: unknown[]): void;
-  warn(message: string, ...args: unknown[]): void;
-  error(message: string, ...args: unknown[]): void;
-  debug(message: string, ...args: unknown[]): void;
-}
 
 export function safeLog(log: Logging): PluginLog {
   const wrap = (fn: (message: string) => void) => (message: string, ...args: unknown[]): void => {
@@ -25,9 +19,4 @@ export function safeLog(log: Logging): PluginLog {
     error: wrap((m) => log.error(m)),
     debug: wrap((m) => log.debug(m)),
   };
-}
-
-/** Error text for a log line: the message only (never a stack or an HTTP client's internals). */
-export function describeError(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

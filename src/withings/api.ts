@@ -6,17 +6,15 @@ import { isWithingsError } from './errors.js';
 import type { Params, WithingsHttp } from './http.js';
 import type { RequestLimiter } from './limiter.js';
 import type { TokenSession } from './session.js';
+import type { MeasureGroup, SleepSegment, SleepSummary } from '../metrics/data.js';
 import {
   type Device,
-  type MeasureGroup,
   type NotifySubscription,
   parseDevices,
   parseMeasurePage,
   parseSleepSegments,
   parseSleepSummaryPage,
   parseSubscriptions,
-  type SleepSegment,
-  type SleepSummary,
 } from './types.js';
 
 /** A runaway `more` flag must not turn one sync into hundreds of requests. */

@@ -2,7 +2,7 @@
  * Keeps the whole plugin (every profile together) under Withings' 120 requests per minute per
  * app, and holds every request back after a 601 for as long as Withings asked.
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 import { WithingsError } from './errors.js';
 
 export class RequestLimiter {

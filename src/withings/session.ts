@@ -7,11 +7,11 @@
  * - a file rewritten by another process (the settings UI linking anew) is picked up at the next call;
  * - a refused refresh becomes `reauth-required` once, never a loop.
  */
-import { type Clock, epochSeconds } from './clock.js';
+import { type Clock, epochSeconds } from '../util/clock.js';
 import { isWithingsError, WithingsError } from './errors.js';
 import type { WithingsHttp } from './http.js';
 import { type ClientCredentials, refreshGrant } from './oauth.js';
-import { type FileStamp, TokenFileError, type TokenRecord, type TokenStore } from './token-store.js';
+import { type FileStamp, rotatedRecord, TokenFileError, type TokenRecord, type TokenStore } from './token-store.js';
 
 /** Refresh this long before the access token expires. */
 export const REFRESH_MARGIN_SECONDS = 300;
@@ -157,14 +157,7 @@ export class TokenSession {
       }
       throw e;
     }
-    const next: TokenRecord = {
-      ...from,
-      access_token: grant.accessToken,
-      refresh_token: grant.refreshToken,
-      expires_at: grant.expiresAt,
-      scope: grant.scope || from.scope,
-      updated_at: epochSeconds(this.clock),
-    };
+    const next = rotatedRecord(from, grant, epochSeconds(this.clock));
     // Never overwrite a grant another process wrote while we were refreshing: it is newer.
     const current = await this.store.read(this.userid).catch(() => undefined);
     if (current && current.refresh_token !== from.refresh_token) {

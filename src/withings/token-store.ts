@@ -3,11 +3,12 @@
  * atomically (temp file + rename). Shared by the plugin (the only party that refreshes) and the
  * settings UI server (which writes new grants). The README documents the format; keep it stable.
  */
-import { randomBytes } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
-import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { syncDir, writeFileAtomic } from '../util/atomic-file.js';
+import type { TokenGrant } from './oauth.js';
 import { redactor } from './redact.js';
 
 export const TOKEN_FILE_VERSION = 1;
@@ -32,6 +33,34 @@ export interface TokenRecord {
   readonly updated_at: number;
 }
 
+/** The record of a new grant (a link made in the settings UI). */
+export function newTokenRecord(grant: TokenGrant, link: { profile: string; clientId: string; nowSeconds: number }): TokenRecord {
+  return {
+    version: TOKEN_FILE_VERSION,
+    userid: grant.userid,
+    profile: link.profile,
+    access_token: grant.accessToken,
+    refresh_token: grant.refreshToken,
+    expires_at: grant.expiresAt,
+    scope: grant.scope,
+    client_id: link.clientId,
+    linked_at: link.nowSeconds,
+    updated_at: link.nowSeconds,
+  };
+}
+
+/** The record after a refresh: the rotated pair replaces the old one, the rest is kept. */
+export function rotatedRecord(from: TokenRecord, grant: TokenGrant, nowSeconds: number): TokenRecord {
+  return {
+    ...from,
+    access_token: grant.accessToken,
+    refresh_token: grant.refreshToken,
+    expires_at: grant.expiresAt,
+    scope: grant.scope || from.scope,
+    updated_at: nowSeconds,
+  };
+}
+
 export class TokenFileError extends Error {
   override readonly name = 'TokenFileError';
   constructor(readonly file: string, readonly reason: 'missing' | 'unreadable', detail: string) {
@@ -40,6 +69,9 @@ export class TokenFileError extends Error {
 }
 
 const USERID = /^[0-9A-Za-z_-]{1,64}$/;
+
+/** `<userid>.json`: the only names in the folder that are token files. */
+export const isTokenFileName = (name: string): boolean => name.endsWith('.json') && USERID.test(name.slice(0, -5));
 
 /** Checks a parsed file; returns a problem description or undefined when it is a full record. */
 export function validateRecord(value: unknown): string | undefined {
@@ -148,17 +180,17 @@ export class TokenStore {
     const records: TokenRecord[] = [];
     const problems: ListedGrants['problems'] = [];
     for (const name of names.sort()) {
-      const m = /^(.+)\.json$/.exec(name);
-      if (!m || !USERID.test(m[1])) {
+      if (!isTokenFileName(name)) {
         continue;
       }
+      const userid = name.slice(0, -5);
       try {
-        records.push(await this.read(m[1]));
+        records.push(await this.read(userid));
       } catch (e) {
         if (e instanceof TokenFileError && e.reason === 'missing') {
           continue; // removed between readdir and read
         }
-        problems.push({ file: join(this.dir, name), userid: m[1], error: (e as Error).message });
+        problems.push({ file: join(this.dir, name), userid, error: (e as Error).message });
       }
     }
     return { records, problems };
@@ -173,24 +205,7 @@ export class TokenStore {
     if (problem) {
       throw new Error(`refusing to write an incomplete token record: ${problem}`);
     }
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const file = this.fileFor(record.userid);
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const handle = await open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await chmod(tmp, 0o600);
-      await rename(tmp, file);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
-    await syncDir(this.dir);
+    await writeFileAtomic(this.fileFor(record.userid), `${JSON.stringify(record, null, 2)}\n`);
   }
 
   async remove(userid: string): Promise<void> {
@@ -207,7 +222,12 @@ export class TokenStore {
     let watcher: FSWatcher | undefined;
     let timer: NodeJS.Timeout | undefined;
     let closed = false;
-    const fire = (): void => {
+    const fire = (_event: string, name: string | Buffer | null): void => {
+      // Only token files count: the plugin's own status file, histories and temporary files live
+      // in this folder too, and reacting to them would make every write trigger the next one.
+      if (name !== null && !isTokenFileName(String(name))) {
+        return;
+      }
       clearTimeout(timer);
       timer = setTimeout(onChange, debounceMs);
       timer.unref?.();
@@ -231,18 +251,5 @@ export class TokenStore {
         watcher?.close();
       },
     };
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const h = await open(dir, 'r');
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-  } catch {
-    // Not every platform can fsync a directory; the rename is still atomic.
   }
 }

@@ -2,30 +2,7 @@
  * Typed Withings replies, normalised from what the API really sends: ids as strings or safe
  * numbers, `null` device ids, unknown keys ignored, numbers that arrive as strings tolerated.
  */
-
-export interface Measure {
-  readonly value: number;
-  readonly unit: number;
-  readonly type: number;
-  /** Body segment; absent, 6 and 7 mean whole body (withings-api.md §3.4). */
-  readonly position?: number;
-}
-
-export interface MeasureGroup {
-  /** Group id; can exceed 2^31 (still a safe JS integer). */
-  readonly grpid: number;
-  readonly attrib: number;
-  /** When the measurement was taken (epoch s). */
-  readonly date: number;
-  /** When it was stored in the Withings cloud (epoch s). */
-  readonly created: number;
-  readonly modified: number;
-  /** 1 real measure, 2 user objective. */
-  readonly category: number;
-  readonly deviceid: string | null;
-  readonly model?: string;
-  readonly measures: readonly Measure[];
-}
+import type { Measure, MeasureGroup, SleepSegment, SleepSummary } from '../metrics/data.js';
 
 export interface MeasurePage {
   readonly updatetime?: number;
@@ -35,28 +12,10 @@ export interface MeasurePage {
   readonly offset: number;
 }
 
-export interface SleepSummary {
-  readonly id: number | string;
-  readonly timezone?: string;
-  readonly startdate: number;
-  readonly enddate: number;
-  /** YYYY-MM-DD, the morning the night ended. */
-  readonly date?: string;
-  readonly modified: number;
-  readonly data: Readonly<Record<string, number>>;
-}
-
 export interface SleepSummaryPage {
   readonly series: SleepSummary[];
   readonly more: boolean;
   readonly offset: number;
-}
-
-export interface SleepSegment {
-  readonly startdate: number;
-  readonly enddate: number;
-  /** 0 awake, 1 light, 2 deep, 3 REM, others (manual, unspecified…) have no meaning here. */
-  readonly state: number;
 }
 
 export interface Device {

@@ -4,13 +4,13 @@
  */
 import type { API, Service } from 'homebridge';
 
-import { AlertSensors, isAlerting } from '../../src/accessories/alerts.js';
-import { METRICS, metricByKey } from '../../src/accessories/catalog.js';
+import { AlertSensors, isAlerting } from '../../src/accessories/features/alerts.js';
+import { METRICS, metricByKey } from '../../src/metrics/catalog.js';
 import { ProfileAccessories } from '../../src/accessories/profile-accessories.js';
-import { baselineOf, newReadings, ReadingEvents, READING_KINDS, selectedKinds } from '../../src/accessories/reading-events.js';
+import { baselineOf, newReadings, ReadingEvents, READING_KINDS, selectedKinds } from '../../src/accessories/features/reading-events.js';
 import { parseConfig } from '../../src/platform/config.js';
-import type { MeasureGroup, SleepSummary } from '../../src/withings/types.js';
-import type { Reading } from '../../src/withings/values.js';
+import type { MeasureGroup, SleepSummary } from '../../src/metrics/data.js';
+import type { Reading } from '../../src/metrics/values.js';
 import { createApi, recordingRegistry, roundTrip } from '../support/hap.js';
 
 const NOW = 1_795_000_000;
@@ -53,7 +53,7 @@ function sync(s: ReturnType<typeof setup>, groups: MeasureGroup[], summaries: Sl
   };
   listen();
   // Presses on buttons created during this sync are not seen here: the result counts them.
-  const result = s.events.onSync({ groups, summaries }, s.accessories.groupAccessories(), now);
+  const result = s.events.announce({ groups, summaries }, s.accessories.groupAccessories(), now);
   return { presses, result };
 }
 

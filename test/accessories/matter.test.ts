@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import type { MatterAccessory, PlatformAccessory, PlatformConfig } from 'homebridge';
 import nock from 'nock';
 
-import { METRICS, metricByKey } from '../../src/accessories/catalog.js';
-import { matterState } from '../../src/accessories/matter.js';
+import { METRICS, metricByKey } from '../../src/metrics/catalog.js';
+import { matterState } from '../../src/accessories/features/matter.js';
 import { WithingsPlatform } from '../../src/platform/platform.js';
 import { TokenStore } from '../../src/withings/token-store.js';
 import { FakeClock, settle } from '../support/clock.js';

@@ -5,10 +5,11 @@
  */
 import type { API, Service } from 'homebridge';
 
-import { MEASURED_AT_UUID, METRIC_KEYS, METRICS, metricByKey } from '../../src/accessories/catalog.js';
+import { MEASURED_AT_UUID, METRIC_KEYS, METRICS, metricByKey } from '../../src/metrics/catalog.js';
 import { isValidHomeKitName, profileDisplayName } from '../../src/accessories/names.js';
-import { type GroupContext, ProfileAccessories } from '../../src/accessories/profile-accessories.js';
-import type { Reading } from '../../src/withings/values.js';
+import type { GroupContext } from '../../src/accessories/group-accessory.js';
+import { ProfileAccessories } from '../../src/accessories/profile-accessories.js';
+import type { Reading } from '../../src/metrics/values.js';
 import { createApi, recordingRegistry, type RecordingRegistry, roundTrip, valueOf, watchWarnings } from '../support/hap.js';
 
 const NOW = 1_795_000_000;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { jest } from '@jest/globals';
 
-import { METRICS } from '../../src/accessories/catalog.js';
+import { METRICS } from '../../src/metrics/catalog.js';
 import { HAP_TYPES, HapConnection } from '../support/hap-client.js';
 import {
   control, expectedOnBridge, expectedValues, PEOPLE, type Person, readBridge, requests, restart, type Scenario, shownOnBridge,

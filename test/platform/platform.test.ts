@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { PlatformAccessory, PlatformConfig, Service } from 'homebridge';
 import nock from 'nock';
 
-import { metricByKey } from '../../src/accessories/catalog.js';
+import { metricByKey } from '../../src/metrics/catalog.js';
 import { WithingsPlatform } from '../../src/platform/platform.js';
 import { type TokenRecord, TokenStore } from '../../src/withings/token-store.js';
 import { FakeClock, settle } from '../support/clock.js';

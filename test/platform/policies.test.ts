@@ -1,5 +1,5 @@
 import { matchGrants } from '../../src/platform/grants.js';
-import { FIRST_RETRY_MS, nextSyncDelayMs, staggerMs } from '../../src/platform/sync-policy.js';
+import { FIRST_RETRY_MS, nextSyncDelayMs, staggerMs } from '../../src/profile/sync-policy.js';
 import type { TokenRecord } from '../../src/withings/token-store.js';
 
 const INTERVAL = 300_000;

@@ -1,5 +1,5 @@
 /** A clock tests move by hand: timers fire only when the test advances time. */
-import type { Clock, TimerHandle } from '../../src/withings/clock.js';
+import type { Clock, TimerHandle } from '../../src/util/clock.js';
 
 interface Pending {
   at: number;

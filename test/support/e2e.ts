@@ -6,11 +6,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { METRICS, type MetricDefinition, sourcesOf } from '../../src/accessories/catalog.js';
+import { METRICS, type MetricDefinition, sourcesOf } from '../../src/metrics/catalog.js';
 import { exactValue, homeKitValue } from '../../src/accessories/hap-values.js';
 import { composeName } from '../../src/accessories/names.js';
-import { parseMeasureGroup, parseSleepSegments, parseSleepSummary, type MeasureGroup, type SleepSummary } from '../../src/withings/types.js';
-import { computeValues, type Reading } from '../../src/withings/values.js';
+import type { MeasureGroup, SleepSummary } from '../../src/metrics/data.js';
+import { parseMeasureGroup, parseSleepSegments, parseSleepSummary } from '../../src/withings/types.js';
+import { computeValues, type Reading } from '../../src/metrics/values.js';
 import { DEMO_PEOPLE, linkProfiles } from '../../tools/simulator/link.mjs';
 import { type Simulator, startSimulator } from '../../tools/simulator/server.mjs';
 import { HAP_TYPES, type HapSnapshot, readBridge } from './hap-client.js';

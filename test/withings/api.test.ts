@@ -8,14 +8,14 @@ import { join } from 'node:path';
 
 import nock from 'nock';
 
-import { METRICS, measureTypes, summaryFields } from '../../src/accessories/catalog.js';
-import { AccountSync } from '../../src/withings/account-sync.js';
+import { METRICS, measureTypes, summaryFields } from '../../src/metrics/catalog.js';
+import { AccountSync } from '../../src/profile/account-sync.js';
 import { MAX_PAGES, WithingsApi } from '../../src/withings/api.js';
 import { WithingsHttp } from '../../src/withings/http.js';
 import { RequestLimiter } from '../../src/withings/limiter.js';
 import { TokenSession } from '../../src/withings/session.js';
 import { TokenStore } from '../../src/withings/token-store.js';
-import { latestMeasures } from '../../src/withings/values.js';
+import { latestMeasures } from '../../src/metrics/values.js';
 import { FakeClock } from '../support/clock.js';
 import { fixture, reply } from '../support/fixtures.js';
 import { isolateNetwork } from '../support/nock.js';

@@ -2,7 +2,7 @@
  * The product's definition of truth: the value of each measurement, as pure functions of the data
  * Withings returned and the current time. No I/O, no Homebridge.
  */
-import type { Measure, MeasureGroup, SleepSegment, SleepSummary } from './types.js';
+import type { Measure, MeasureGroup, SleepSegment, SleepSummary } from './data.js';
 
 export type SleepAggregation = 'sum' | 'weighted-average' | 'min' | 'max';
 

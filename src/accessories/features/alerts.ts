@@ -9,10 +9,24 @@
  */
 import type { HAP, Service } from 'homebridge';
 
-import type { AlertConfig } from '../platform/config.js';
-import type { Reading } from '../withings/values.js';
-import { composeName, sanitizeName } from './names.js';
-import { ensure, type GroupAccessory, type GroupFeature, setIfChanged } from './profile-accessories.js';
+import type { MetricDefinition } from '../../metrics/catalog.js';
+import type { Reading } from '../../metrics/values.js';
+import type { GroupFeature } from '../feature.js';
+import { ensure, type GroupAccessory, setIfChanged } from '../group-accessory.js';
+import { composeName, sanitizeName } from '../names.js';
+
+export type AlertDirection = 'above' | 'below';
+
+/** One entry of the `alerts` config list, validated. */
+export interface AlertConfig {
+  readonly profile: string;
+  readonly metric: MetricDefinition;
+  readonly direction: AlertDirection;
+  readonly threshold: number;
+  readonly name: string;
+  /** Stable identity of the alert across restarts and edits of its name. */
+  readonly id: string;
+}
 
 /** Pure: is this reading beyond the alert's threshold? (No reading: not alerting.) */
 export function isAlerting(alert: Pick<AlertConfig, 'direction' | 'threshold'>, reading: Reading | undefined): boolean {

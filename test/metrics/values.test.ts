@@ -2,8 +2,9 @@
  * The value rules, the product's definition of truth, on recorded Withings data and on cases built
  * by hand where the recordings have none.
  */
-import { METRICS, sourcesOf } from '../../src/accessories/catalog.js';
-import { parseMeasureGroup, parseSleepSegments, parseSleepSummary, type MeasureGroup, type SleepSummary } from '../../src/withings/types.js';
+import { METRICS, sourcesOf } from '../../src/metrics/catalog.js';
+import type { MeasureGroup, SleepSummary } from '../../src/metrics/data.js';
+import { parseMeasureGroup, parseSleepSegments, parseSleepSummary } from '../../src/withings/types.js';
 import {
   aggregateNights,
   computeValues,
@@ -12,7 +13,7 @@ import {
   noonOfPreviousDay,
   scaled,
   sleepState,
-} from '../../src/withings/values.js';
+} from '../../src/metrics/values.js';
 import { fixture } from '../support/fixtures.js';
 
 const groups = (list: unknown[]): MeasureGroup[] => list.map((g) => parseMeasureGroup(g)!);

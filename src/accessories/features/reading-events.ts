@@ -9,28 +9,15 @@
  */
 import type { HAP, Service } from 'homebridge';
 
-import type { SyncReport } from '../withings/account-sync.js';
-import type { MeasureGroup, SleepSummary } from '../withings/types.js';
-import { isUsableGroup } from '../withings/values.js';
-import type { MetricDefinition, MetricGroup } from './catalog.js';
-import { composeName } from './names.js';
-import type { GroupAccessory, GroupFeature } from './profile-accessories.js';
+import { type MetricDefinition, READING_KINDS, type ReadingKind, readingMeasureTypes } from '../../metrics/catalog.js';
+import type { MeasureGroup, SleepSummary } from '../../metrics/data.js';
+import { isUsableGroup } from '../../metrics/values.js';
+import type { PluginLog } from '../../util/log.js';
+import type { GroupFeature, SyncUpdate } from '../feature.js';
+import type { GroupAccessory } from '../group-accessory.js';
+import { composeName } from '../names.js';
 
-export interface ReadingKind {
-  readonly id: 'weigh-in' | 'blood-pressure' | 'temperature' | 'night';
-  readonly label: string;
-  /** The accessory the button lives on. */
-  readonly group: MetricGroup;
-  /** Measure types that make a group a reading of this kind (empty for nights). */
-  readonly measureTypes: readonly number[];
-}
-
-export const READING_KINDS: readonly ReadingKind[] = [
-  { id: 'weigh-in', label: 'Weigh-in', group: 'body', measureTypes: [1, 5, 6, 8, 76, 77, 88] },
-  { id: 'blood-pressure', label: 'Blood Pressure Reading', group: 'heart', measureTypes: [9, 10] },
-  { id: 'temperature', label: 'Temperature Reading', group: 'temperature', measureTypes: [12, 71, 73] },
-  { id: 'night', label: 'Night Finished', group: 'sleep', measureTypes: [] },
-];
+export { READING_KINDS, type ReadingKind };
 
 /** Bound on the ids remembered per kind; older ones are covered by the `since` watermark. */
 export const MAX_REMEMBERED = 200;
@@ -47,9 +34,7 @@ export interface AnnouncedState {
 
 /** The kinds the selected measurements ask for (a kind needs at least one of its metrics). */
 export function selectedKinds(metrics: readonly MetricDefinition[]): ReadingKind[] {
-  return READING_KINDS.filter((kind) => metrics.some((m) => kind.id === 'night'
-    ? m.source.kind === 'summary'
-    : m.source.kind === 'measure' && kind.measureTypes.includes(m.source.measureType)));
+  return READING_KINDS.filter((kind) => metrics.some((m) => m.reading === kind.id));
 }
 
 interface Candidate {
@@ -61,12 +46,13 @@ interface Candidate {
 }
 
 /** The readings of a kind in one sync report. */
-export function candidates(kind: ReadingKind, report: Pick<SyncReport, 'groups' | 'summaries'>): Candidate[] {
+export function candidates(kind: ReadingKind, report: Pick<SyncUpdate, 'groups' | 'summaries'>): Candidate[] {
   if (kind.id === 'night') {
     return report.summaries.map((s: SleepSummary) => ({ id: String(s.id), stored: s.modified, taken: s.enddate }));
   }
+  const types = new Set(readingMeasureTypes(kind.id));
   return report.groups
-    .filter((g: MeasureGroup) => isUsableGroup(g) && g.measures.some((m) => kind.measureTypes.includes(m.type)))
+    .filter((g: MeasureGroup) => isUsableGroup(g) && g.measures.some((m) => types.has(m.type)))
     .map((g) => ({ id: String(g.grpid), stored: g.created, taken: g.date }));
 }
 
@@ -110,7 +96,12 @@ export class ReadingEvents implements GroupFeature {
   private readonly kinds: ReadingKind[];
   private baseline?: number;
 
-  constructor(private readonly hap: HAP, metrics: readonly MetricDefinition[], enabled: boolean) {
+  constructor(
+    private readonly hap: HAP,
+    metrics: readonly MetricDefinition[],
+    enabled: boolean,
+    private readonly log?: PluginLog,
+  ) {
     this.kinds = enabled ? selectedKinds(metrics) : [];
   }
 
@@ -126,11 +117,21 @@ export class ReadingEvents implements GroupFeature {
     hosted.forEach((kind) => this.ensureButton(group, kind));
   }
 
+  /** After a sync: presses the buttons, says so in the log, hands back what to save. */
+  onSync(update: SyncUpdate, groups: readonly GroupAccessory[]): readonly GroupAccessory[] {
+    const { changed, pressed } = this.announce(update, groups, update.nowSeconds);
+    const profile = groups[0]?.profile.name ?? '';
+    for (const p of pressed) {
+      this.log?.info('%s: new %s%s.', profile, p.kind.label.toLocaleLowerCase(), p.count > 1 ? ` (${p.count})` : '');
+    }
+    return changed;
+  }
+
   /**
-   * After a sync: press once per new reading, in the order they were taken. Returns the host
-   * accessories whose remembered state changed (to be saved) and what was pressed.
+   * Presses once per new reading, in the order they were taken. Returns the host accessories
+   * whose remembered state changed (to be saved) and what was pressed.
    */
-  onSync(report: Pick<SyncReport, 'groups' | 'summaries'>, groups: readonly GroupAccessory[], nowSeconds: number): { changed: GroupAccessory[]; pressed: { kind: ReadingKind; count: number }[] } {
+  announce(report: Pick<SyncUpdate, 'groups' | 'summaries'>, groups: readonly GroupAccessory[], nowSeconds: number): { changed: GroupAccessory[]; pressed: { kind: ReadingKind; count: number }[] } {
     const changed = new Set<GroupAccessory>();
     const pressed: { kind: ReadingKind; count: number }[] = [];
     if (this.kinds.length === 0) {

@@ -3,11 +3,11 @@
  * (and once a day, to notice deleted groups), then only what changed (`lastupdate`); the sleep
  * summaries of the last two days, then only changes; the sleep stages of the last 6 hours.
  */
-import type { WithingsApi } from './api.js';
-import { type Clock, epochSeconds } from './clock.js';
-import { parseScopes } from './oauth.js';
-import type { MeasureGroup, SleepSegment, SleepSummary } from './types.js';
-import { type AccountData, isUsableGroup, SLEEP_STATE_WINDOW_SECONDS } from './values.js';
+import type { WithingsApi } from '../withings/api.js';
+import { type Clock, epochSeconds } from '../util/clock.js';
+import { parseScopes } from '../withings/oauth.js';
+import type { MeasureGroup, SleepSegment, SleepSummary } from '../metrics/data.js';
+import { type AccountData, isUsableGroup, SLEEP_STATE_WINDOW_SECONDS } from '../metrics/values.js';
 
 /** Summaries that can still fall in the "since noon yesterday" window (≤ 36 h) are kept, with slack. */
 const SUMMARY_HORIZON_SECONDS = 48 * 3600;

@@ -9,11 +9,13 @@
  */
 import type { API, MatterAccessory } from 'homebridge';
 
-import type { Reading } from '../withings/values.js';
-import type { MetricDefinition } from './catalog.js';
-import { sleepOccupancy } from './hap-values.js';
-import { composeName } from './names.js';
-import type { GroupAccessory, GroupFeature } from './profile-accessories.js';
+import type { Reading } from '../../metrics/values.js';
+import type { MetricDefinition } from '../../metrics/catalog.js';
+import { describeError } from '../../util/log.js';
+import { sleepOccupancy } from '../hap-values.js';
+import { composeName } from '../names.js';
+import type { GroupFeature } from '../feature.js';
+import type { GroupAccessory } from '../group-accessory.js';
 
 type MatterApi = NonNullable<API['matter']>;
 
@@ -56,6 +58,25 @@ export interface MatterContext {
   key: string;
 }
 
+/**
+ * Pure: the cached Matter endpoints nobody wants any more — Matter turned off, a profile removed,
+ * a measurement deselected, or a profile now linked to another Withings user. `ownerOf` says which
+ * profile (and its linked user) an endpoint's context belongs to, if any.
+ */
+export function unwantedEndpoints<T extends { context: unknown }>(
+  cached: readonly T[],
+  enabled: boolean,
+  selected: ReadonlySet<string>,
+  ownerOf: (ctx: Partial<MatterContext>) => { linkedUserid?: string } | undefined,
+): T[] {
+  return cached.filter((a) => {
+    const ctx = a.context as Partial<MatterContext>;
+    const owner = ownerOf(ctx);
+    const userid = owner?.linkedUserid;
+    return !enabled || !owner || !ctx.key || !selected.has(ctx.key) || (userid !== undefined && userid !== ctx.userid);
+  });
+}
+
 export interface MatterLog {
   debug(message: string, ...args: unknown[]): void;
   error(message: string, ...args: unknown[]): void;
@@ -87,7 +108,7 @@ export class MatterSensors implements GroupFeature {
       this.sent.delete(uuid);
       void entry.ready
         .then(() => this.matter.unregisterPlatformAccessories(this.ids.plugin, this.ids.platform, [{ UUID: uuid } as MatterAccessory]))
-        .catch((e: unknown) => this.log.error('Matter: could not remove an old endpoint: %s', e instanceof Error ? e.message : String(e)));
+        .catch((e: unknown) => this.log.error('Matter: could not remove an old endpoint: %s', describeError(e)));
     }
   }
 
@@ -128,13 +149,13 @@ export class MatterSensors implements GroupFeature {
         .then(() => this.log.debug('Matter: %s registered', accessory.displayName))
         // Homebridge restores the cached state on registration: set the current one afterwards.
         .then(() => this.matter.updateAccessoryState(uuid, state.cluster, state.attributes))
-        .catch((e: unknown) => this.log.error('Matter: could not register %s: %s', accessory.displayName, e instanceof Error ? e.message : String(e)));
+        .catch((e: unknown) => this.log.error('Matter: could not register %s: %s', accessory.displayName, describeError(e)));
       this.sent.set(uuid, { state: serialized, ready });
       return;
     }
     const ready = previous.ready
       .then(() => this.matter.updateAccessoryState(uuid, state.cluster, state.attributes))
-      .catch((e: unknown) => this.log.error('Matter: could not update %s: %s', metric.label, e instanceof Error ? e.message : String(e)));
+      .catch((e: unknown) => this.log.error('Matter: could not update %s: %s', metric.label, describeError(e)));
     this.sent.set(uuid, { state: serialized, ready });
   }
 
