@@ -8,7 +8,7 @@ describe('parseConfig', () => {
   test('the seed example is a complete, valid config with the documented defaults', () => {
     const r = parseConfig(SEED);
     expect(r.ok).toBe(true);
-    if (!r.ok) return;
+    if (!r.ok) {return;}
     expect(r.warnings).toEqual([]);
     expect(r.config.profiles).toEqual(['Alice']);
     expect(r.config.updateIntervalSeconds).toBe(300);
@@ -39,7 +39,7 @@ describe('parseConfig', () => {
   ])('refuses %j with an error naming the key', (raw, message) => {
     const r = parseConfig(raw);
     expect(r.ok).toBe(false);
-    if (r.ok) return;
+    if (r.ok) {return;}
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toContain(message);
   });
@@ -58,7 +58,7 @@ describe('parseConfig', () => {
   test('profile names are trimmed; measurements keep catalog order; base_url loses its trailing slash', () => {
     const r = parseConfig({ ...SEED, profiles: [' Alice ', 'Bob'], measurements: ['spo2_pct', 'weight_kg', 'spo2_pct'], base_url: 'https://hb.example.com/' });
     expect(r.ok).toBe(true);
-    if (!r.ok) return;
+    if (!r.ok) {return;}
     expect(r.config.profiles).toEqual(['Alice', 'Bob']);
     expect(r.config.metrics.map((m) => m.key)).toEqual(['weight_kg', 'spo2_pct']);
     expect(r.config.baseUrl).toBe('https://hb.example.com');
@@ -70,7 +70,7 @@ describe('parseConfig', () => {
     test('a valid alert is parsed with its direction and a default name', () => {
       const r = alert({ profile: 'bob', measurement: 'spo2_pct', below: 92 });
       expect(r.ok).toBe(true);
-      if (!r.ok) return;
+      if (!r.ok) {return;}
       expect(r.config.alerts).toEqual([expect.objectContaining({ profile: 'Bob', direction: 'below', threshold: 92, name: 'SpO2 below 92' })]);
     });
 
@@ -84,7 +84,7 @@ describe('parseConfig', () => {
     ])('refuses %j', (a, message) => {
       const r = alert(a);
       expect(r.ok).toBe(false);
-      if (r.ok) return;
+      if (r.ok) {return;}
       expect(r.errors).toEqual([expect.stringContaining(message)]);
     });
   });

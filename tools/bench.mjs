@@ -34,7 +34,7 @@ const median = (xs) => {
   return s[Math.floor(s.length / 2)];
 };
 
-for (let i = 0; i < 20; i++) once(); // warm-up
+for (let i = 0; i < 20; i++) {once();} // warm-up
 const runs = 200;
 const full = [];
 for (let i = 0; i < runs; i++) {
@@ -45,7 +45,8 @@ for (let i = 0; i < runs; i++) {
 const data = (() => {
   const measures = parseMeasurePage(JSON.parse(measuresJson).body);
   const segments = parseSleepSegments(JSON.parse(sleepJson).body);
-  return { groups: measures.groups, summaries: parseSleepSummaryPage(JSON.parse(summaryJson).body).series, segments, timezone: measures.timezone, now: Math.max(...segments.map((s) => s.enddate)) + 60 };
+  const summaries = parseSleepSummaryPage(JSON.parse(summaryJson).body).series;
+  return { groups: measures.groups, summaries, segments, timezone: measures.timezone, now: Math.max(...segments.map((s) => s.enddate)) + 60 };
 })();
 const compute = [];
 for (let i = 0; i < runs; i++) {

@@ -29,8 +29,8 @@ const fail = (message) => {
   process.exit(1);
 };
 
-if (!existsSync(join(REPO, 'dist', 'index.js'))) fail('the plugin is not built: run "npm run demo" (it builds first) or "npm run build".');
-if (!existsSync(HB_SERVICE)) fail('homebridge-config-ui-x is missing from node_modules: run "npm ci" first.');
+if (!existsSync(join(REPO, 'dist', 'index.js'))) {fail('the plugin is not built: run "npm run demo" (it builds first) or "npm run build".');}
+if (!existsSync(HB_SERVICE)) {fail('homebridge-config-ui-x is missing from node_modules: run "npm ci" first.');}
 
 const freePort = () => new Promise((res, rej) => {
   const srv = createServer().once('error', rej).listen(0, '127.0.0.1', () => {
@@ -79,7 +79,7 @@ if (LINKED) {
 
 // ------------------------------------------------------------------ Homebridge + the Homebridge UI
 const hbArgs = [HB_SERVICE, 'run', '-U', STORAGE, '-P', join(STORAGE, 'plugin-path'), '--strict-plugin-resolution'];
-if (process.getuid?.() === 0) hbArgs.push('--allow-root');
+if (process.getuid?.() === 0) {hbArgs.push('--allow-root');}
 const child = spawn(process.execPath, hbArgs, {
   cwd: STORAGE,
   detached: true, // its own process group: Ctrl-C stops Homebridge, the UI and the settings server together
@@ -91,7 +91,7 @@ child.stderr.on('data', (d) => { stderr += d.toString(); });
 
 let stopping = false;
 async function stop(code = 0) {
-  if (stopping) return;
+  if (stopping) {return;}
   stopping = true;
   say('\nStopping Homebridge, the Homebridge UI and the simulator…');
   try {
@@ -106,7 +106,7 @@ async function stop(code = 0) {
   await exited;
   clearTimeout(timer);
   await sim.close();
-  if (!args.has('--keep')) rmSync(join(REPO, '.demo'), { recursive: true, force: true });
+  if (!args.has('--keep')) {rmSync(join(REPO, '.demo'), { recursive: true, force: true });}
   process.exit(code);
 }
 process.on('SIGINT', () => void stop(0));

@@ -12,6 +12,21 @@ import { join } from 'node:path';
 
 import { METRICS, metricByKey, scopeFor, type MetricDefinition } from '../metrics/catalog.js';
 import { CALLBACK_PATH, TOKEN_DIR_NAME } from '../settings.js';
+import type {
+  CompleteReply,
+  CompleteRequest,
+  ConfirmReply,
+  ConfirmRequest,
+  MoveReply,
+  MoveRequest,
+  ProfileStatus,
+  StartReply,
+  StartRequest,
+  StatusReply,
+  StatusRequest,
+  UnlinkReply,
+  UnlinkRequest,
+} from './contract.js';
 import { type Clock, epochSeconds, systemClock } from '../util/clock.js';
 import { isWithingsError } from '../withings/errors.js';
 import { WithingsHttp } from '../withings/http.js';
@@ -27,49 +42,6 @@ import { type PluginStatusFile, STATUS_FILE_NAME } from '../platform/status-file
 export const STATE_TTL_MS = 15 * 60_000;
 /** A grant waiting for the user to confirm a different person lives this long. */
 export const CONFIRM_TTL_MS = 10 * 60_000;
-
-export type ProfileState = 'unlinked' | 'linked' | 'needs-relink';
-
-export interface ProfileStatus {
-  readonly name: string;
-  readonly state: ProfileState;
-  readonly userid?: string;
-  /** Granted scopes (comma-separated). */
-  readonly scope?: string;
-  /** Scopes the selected measurements need but the grant lacks. */
-  readonly missingScopes: string[];
-  /** Why the profile needs linking again, in plain words. */
-  readonly reason?: string;
-  readonly linkedAt?: number;
-  /** Last successful sync reported by the running plugin (epoch seconds). */
-  readonly lastSync?: number;
-}
-
-export interface StatusRequest {
-  readonly profiles?: unknown;
-  readonly measurements?: unknown;
-  readonly clientId?: unknown;
-}
-
-export interface StatusReply {
-  readonly profiles: ProfileStatus[];
-  /** Links on disk for profiles that are not in the form (kept until unlinked or the profile returns). */
-  readonly otherLinks: { userid: string; profile: string }[];
-  readonly callbackPath: string;
-  /** Host of the consent page (withings.com, or a simulator). */
-  readonly authorizeHost: string;
-}
-
-export interface StartRequest {
-  readonly profile?: unknown;
-  readonly clientId?: unknown;
-  readonly clientSecret?: unknown;
-  readonly redirectUri?: unknown;
-}
-
-export type CompleteReply =
-  | { status: 'linked'; profile: string; userid: string; scope: string; missingScopes: string[] }
-  | { status: 'confirm'; profile: string; confirmId: string; previousUserid: string; newUserid: string };
 
 interface PendingLink {
   readonly profile: string;
@@ -153,7 +125,7 @@ export class LinkService {
   }
 
   /** Starts a link: a fresh single-use `state` bound to the profile, and the consent URL. */
-  start(req: StartRequest): { url: string; state: string } {
+  start(req: StartRequest): StartReply {
     const profile = str(req.profile);
     const clientId = str(req.clientId);
     const clientSecret = str(req.clientSecret);
@@ -184,7 +156,7 @@ export class LinkService {
    * Finishes a link from the address Withings redirected to (or just the code, with the `state` of
    * the attempt). The code is exchanged at once and exactly once.
    */
-  async complete(req: { state?: unknown; input?: unknown }): Promise<CompleteReply> {
+  async complete(req: CompleteRequest): Promise<CompleteReply> {
     const expectedState = str(req.state);
     const { code, state, error } = parseRedirect(str(req.input), expectedState);
     if (!state) {
@@ -218,7 +190,7 @@ export class LinkService {
   }
 
   /** The user's answer about linking a profile to a different person than before. */
-  async confirm(req: { confirmId?: unknown; accept?: unknown }): Promise<CompleteReply | { status: 'cancelled'; profile: string }> {
+  async confirm(req: ConfirmRequest): Promise<ConfirmReply> {
     const id = str(req.confirmId);
     const pending = this.confirms.get(id);
     this.confirms.delete(id);
@@ -237,7 +209,7 @@ export class LinkService {
    * Gives an existing link to another profile name, e.g. after a profile was renamed in the
    * settings. The Withings user stays the same, so the plugin keeps its accessories.
    */
-  async move(req: { from?: unknown; to?: unknown }): Promise<{ moved: true; userid: string; profile: string }> {
+  async move(req: MoveRequest): Promise<MoveReply> {
     const from = str(req.from);
     const to = str(req.to);
     if (!from || !to) {
@@ -257,7 +229,7 @@ export class LinkService {
   }
 
   /** Deletes the profile's grant (and its notification subscriptions, if any). */
-  async unlink(req: { profile?: unknown }): Promise<{ removed: boolean; userid?: string }> {
+  async unlink(req: UnlinkRequest): Promise<UnlinkReply> {
     const profile = str(req.profile);
     const { records } = await this.store.list();
     const mine = records.filter((r) => profileKey(r.profile) === profileKey(profile));

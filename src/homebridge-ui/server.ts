@@ -5,7 +5,9 @@
  */
 import { HomebridgePluginUiServer, RequestError } from '@homebridge/plugin-ui-utils';
 
+import { describeError } from '../util/log.js';
 import { redact } from '../withings/redact.js';
+import type { Route, Routes } from './contract.js';
 import { LinkService } from './link-service.js';
 import { LinkError } from './messages.js';
 
@@ -15,25 +17,28 @@ class WithingsUiServer extends HomebridgePluginUiServer {
     const storagePath = this.homebridgeStoragePath ?? process.env.HOMEBRIDGE_STORAGE_PATH ?? '';
     const service = new LinkService({ storagePath });
 
-    const handle = <T>(fn: (body: Record<string, unknown>) => Promise<T> | T) => async (body: unknown): Promise<T> => {
-      try {
-        return await fn((typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>);
-      } catch (e) {
-        if (e instanceof LinkError) {
-          throw new RequestError(e.message, { message: e.message });
+    /** Registers a route of the contract; failures become one sentence for the user, never a stack. */
+    const route = <R extends Route>(path: R, fn: (body: Routes[R]['request']) => Promise<Routes[R]['reply']> | Routes[R]['reply']): void => {
+      this.onRequest(path, async (body: unknown): Promise<Routes[R]['reply']> => {
+        try {
+          return await fn((typeof body === 'object' && body !== null ? body : {}) as Routes[R]['request']);
+        } catch (e) {
+          if (e instanceof LinkError) {
+            throw new RequestError(e.message, { message: e.message });
+          }
+          // Unexpected: one redacted line in the UI log, a plain sentence for the user.
+          console.error(`[homebridge-withings] ${redact(describeError(e))}`);
+          throw new RequestError('Something went wrong; the Homebridge UI log has the details.', {});
         }
-        // Unexpected: one redacted line in the UI log, a plain sentence for the user.
-        console.error(`[homebridge-withings] ${redact(e instanceof Error ? e.message : String(e))}`);
-        throw new RequestError('Something went wrong; the Homebridge UI log has the details.', {});
-      }
+      });
     };
 
-    this.onRequest('/status', handle((b) => service.status(b)));
-    this.onRequest('/link/start', handle((b) => service.start(b)));
-    this.onRequest('/link/complete', handle((b) => service.complete(b)));
-    this.onRequest('/link/confirm', handle((b) => service.confirm(b)));
-    this.onRequest('/link/move', handle((b) => service.move(b)));
-    this.onRequest('/unlink', handle((b) => service.unlink(b)));
+    route('/status', (b) => service.status(b));
+    route('/link/start', (b) => service.start(b));
+    route('/link/complete', (b) => service.complete(b));
+    route('/link/confirm', (b) => service.confirm(b));
+    route('/link/move', (b) => service.move(b));
+    route('/unlink', (b) => service.unlink(b));
     this.ready();
   }
 }

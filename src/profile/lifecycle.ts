@@ -6,8 +6,9 @@
  */
 import type { TokenSession } from '../withings/session.js';
 import type { AccountSync } from './account-sync.js';
+import type { LinkState } from './link-state.js';
 
-export type LinkState = 'unlinked' | 'linked' | 'needs-relink' | 'stopped';
+export type { LinkState };
 
 /** A working link: the Withings user's session, the data kept for them and how syncing goes. */
 export interface Link {

@@ -46,7 +46,7 @@ function sync(s: ReturnType<typeof setup>, groups: MeasureGroup[], summaries: Sl
       for (const svc of g.accessory.services.filter((x) => x.UUID === api.hap.Service.StatelessProgrammableSwitch.UUID)) {
         const name = String(svc.getCharacteristic(api.hap.Characteristic.Name).value);
         svc.getCharacteristic(api.hap.Characteristic.ProgrammableSwitchEvent).on('change', (e) => {
-          if (e.reason === 'event') presses[name] = (presses[name] ?? 0) + 1;
+          if (e.reason === 'event') {presses[name] = (presses[name] ?? 0) + 1;}
         });
       }
     }
@@ -108,7 +108,7 @@ describe('new-reading events on HAP', () => {
     const cached = s.accessories.accessories().map(roundTrip);
 
     const restarted = setup();
-    for (const a of cached) restarted.accessories.adopt(a, NOW + 400, 0);
+    for (const a of cached) {restarted.accessories.adopt(a, NOW + 400, 0);}
     // After a restart the first sync re-reads the whole history.
     const full = [weighIn(1, NOW - 3600), weighIn(2, NOW + 300)];
     expect(sync(restarted, full, [], NOW + 400).presses).toEqual({});
@@ -140,7 +140,7 @@ describe('new-reading events on HAP', () => {
     expect(b.getCharacteristic(api.hap.Characteristic.ProgrammableSwitchEvent).props.validValues).toEqual([0]);
     const cached = s.accessories.accessories().map(roundTrip);
     const off = setup(METRICS, false);
-    for (const a of cached) off.accessories.adopt(a, NOW, 0);
+    for (const a of cached) {off.accessories.adopt(a, NOW, 0);}
     expect(button(off, 'Weigh-in')).toBeUndefined();
   });
 });
@@ -148,7 +148,7 @@ describe('new-reading events on HAP', () => {
 describe('threshold alerts', () => {
   const config = (alerts: unknown[]) => {
     const r = parseConfig({ platform: 'Withings', client_id: 'a', client_secret: 'b', profiles: ['Alice'], alerts });
-    if (!r.ok) throw new Error(r.errors.join());
+    if (!r.ok) {throw new Error(r.errors.join());}
     return r.config.alerts;
   };
 

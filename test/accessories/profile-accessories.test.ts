@@ -35,7 +35,7 @@ function profile(name = 'Alice', metrics = METRICS) {
 function serviceOf(p: ProfileAccessories, key: string): Service | undefined {
   for (const g of p.groupAccessories()) {
     const s = g.service(metricByKey(key)!);
-    if (s) return s;
+    if (s) {return s;}
   }
   return undefined;
 }
@@ -48,7 +48,7 @@ describe('the metric catalog', () => {
     expect(new Set(METRIC_KEYS).size).toBe(30);
     const uuids = METRICS.map((m) => m.uuid);
     expect(new Set([...uuids, MEASURED_AT_UUID]).size).toBe(31);
-    for (const u of uuids) expect(u).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
+    for (const u of uuids) {expect(u).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);}
     // Pinned: a published UUID must never change.
     expect(metricByKey('weight_kg')!.uuid).toBe('2B290001-25B4-4CDE-A742-8509B937C2A3');
     expect(metricByKey('sleep_respiratory_min_bpm')!.uuid).toBe('2B29001E-25B4-4CDE-A742-8509B937C2A3');
@@ -126,7 +126,7 @@ describe('services', () => {
       expect(acc.displayName).toBe(`${shown} Body`);
       const names = acc.services.flatMap((s) => s.characteristics.filter((c) => c.UUID === C().Name.UUID || c.UUID === C().ConfiguredName.UUID).map((c) => String(c.value)));
       expect(names.length).toBeGreaterThan(1);
-      for (const n of names) expect(isValidHomeKitName(n)).toBe(true);
+      for (const n of names) {expect(isValidHomeKitName(n)).toBe(true);}
       expect((acc.context as GroupContext).profile).toBe(raw);
     }
     expect(warnings.warnings.filter((w) => w.includes('HAP-NodeJS WARNING'))).toEqual([]);
@@ -173,7 +173,7 @@ describe('restarts', () => {
     p.apply(new Map([['weight_kg', at(72.5)], ['heart_pulse_bpm', at(61)], ['sleep_state', at(1, 60, 'light')]]), NOW, 0);
     const cached = p.accessories().map(roundTrip);
     const afterRestart = new ProfileAccessories(api.hap, recordingRegistry(api), { name: 'Alice', displayName: 'Alice' }, METRICS, [], '1.0.0');
-    for (const a of cached) afterRestart.adopt(a, NOW + 120, 0);
+    for (const a of cached) {afterRestart.adopt(a, NOW + 120, 0);}
     expect(serviceOf(afterRestart, 'weight_kg')!.getCharacteristic(C().CurrentAmbientLightLevel).value).toBe(72.5);
     expect(serviceOf(afterRestart, 'heart_pulse_bpm')!.getCharacteristic(C().CurrentAmbientLightLevel).value).toBe(61);
     expect(serviceOf(afterRestart, 'sleep_state')!.getCharacteristic(C().OccupancyDetected).value).toBe(1);

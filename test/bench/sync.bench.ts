@@ -31,7 +31,7 @@ test('steady-state cost of a sync, and new measurement → HAP event', async () 
   const deadline = Date.now() + 45_000;
   while (Date.now() < deadline) {
     steady = (await requests(s.sim)).slice(mark);
-    if (Object.values(PEOPLE).every((u) => perUser(steady, u).length >= 3)) break;
+    if (Object.values(PEOPLE).every((u) => perUser(steady, u).length >= 3)) {break;}
     await new Promise((r) => setTimeout(r, 250));
   }
   for (const [name, userid] of Object.entries(PEOPLE)) {

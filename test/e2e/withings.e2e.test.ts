@@ -47,7 +47,7 @@ async function checkAllValues(s: Scenario, person: Person): Promise<number> {
     const shown = shownOnBridge(bridge, person, metric);
     if (reading === undefined) {
       // No data for this metric: no service (sleep_state keeps its service once it had data).
-      if (metric.key !== 'sleep_state') expect([metric.key, shown]).toEqual([metric.key, undefined]);
+      if (metric.key !== 'sleep_state') {expect([metric.key, shown]).toEqual([metric.key, undefined]);}
       continue;
     }
     expect([metric.key, shown]).toEqual([metric.key, expectedOnBridge(metric, reading)]);
@@ -119,7 +119,7 @@ test.concurrent('the access token expires mid-run: one refresh, the rotated pair
   let after: { path: string; action?: string; status: number | null }[] = [];
   while (Date.now() < deadline) {
     after = (await requests(s.sim)).slice(mark);
-    if (after.filter((r) => r.path === '/v2/sleep').length >= 2) break;
+    if (after.filter((r) => r.path === '/v2/sleep').length >= 2) {break;}
     await new Promise((r) => setTimeout(r, 500));
   }
   expect(after.map((r) => `${r.path} ${r.action} ${r.status}`)).toEqual([

@@ -147,14 +147,14 @@ test('re-linking a profile to a different person asks first; yes replaces, no ke
   await link('Alice', tokenReply('1001001'));
   const asked = await link('Alice', tokenReply('2002002'));
   expect(asked).toMatchObject({ status: 'confirm', previousUserid: '1001001', newUserid: '2002002' });
-  if (asked.status !== 'confirm') return;
+  if (asked.status !== 'confirm') {return;}
   expect(() => statSync(file('2002002'))).toThrow(); // nothing written before the answer
 
   await expect(service.confirm({ confirmId: asked.confirmId, accept: false })).resolves.toEqual({ status: 'cancelled', profile: 'Alice' });
   expect(JSON.parse(readFileSync(file('1001001'), 'utf8')).profile).toBe('Alice');
 
   const again = await link('Alice', tokenReply('2002002', 2));
-  if (again.status !== 'confirm') throw new Error('expected a question');
+  if (again.status !== 'confirm') {throw new Error('expected a question');}
   await expect(service.confirm({ confirmId: again.confirmId, accept: true })).resolves.toMatchObject({ status: 'linked', userid: '2002002' });
   expect(() => statSync(file('1001001'))).toThrow();
   expect(JSON.parse(readFileSync(file('2002002'), 'utf8')).profile).toBe('Alice');

@@ -77,7 +77,7 @@ const published = () => [...api.published.values()];
 function service(key: string): Service | undefined {
   for (const a of published()) {
     const s = a.services.find((x) => x.subtype === key);
-    if (s) return s;
+    if (s) {return s;}
   }
   return undefined;
 }

@@ -25,7 +25,7 @@ export async function control<T = unknown>(sim: Simulator, path: string, body?: 
   const res = await fetch(`${sim.url}/_control/${path}`, body === undefined ? undefined : {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
   });
-  if (!res.ok) throw new Error(`control ${path}: HTTP ${res.status}`);
+  if (!res.ok) {throw new Error(`control ${path}: HTTP ${res.status}`);}
   return await res.json() as T;
 }
 
@@ -72,7 +72,7 @@ export async function startScenario(options: {
 }
 
 export async function stopScenario(s: Scenario | undefined): Promise<void> {
-  if (!s) return;
+  if (!s) {return;}
   await s.hb.stop();
   await s.sim.close();
   s.hb.remove();
@@ -122,7 +122,7 @@ export interface Shown {
 /** What the bridge serves for a person's metric: the value Apple Home shows and the exact custom value. */
 export function shownOnBridge(snapshot: HapSnapshot, person: Person, metric: MetricDefinition): Shown | undefined {
   const name = composeName(person, metric.label);
-  if (!snapshot.service(name)) return undefined;
+  if (!snapshot.service(name)) {return undefined;}
   return { shown: snapshot.value(name, PRIMARY[metric.homekit]), exact: snapshot.value(name, metric.uuid) };
 }
 

@@ -109,17 +109,17 @@ export class HapConnection {
   private drain(): void {
     for (;;) {
       const headerEnd = this.buffer.indexOf('\r\n\r\n');
-      if (headerEnd < 0) return;
+      if (headerEnd < 0) {return;}
       const head = this.buffer.subarray(0, headerEnd).toString('utf8');
       let body: string;
       if (/transfer-encoding:\s*chunked/i.test(head)) {
         const chunked = readChunked(this.buffer, headerEnd + 4);
-        if (!chunked) return;
+        if (!chunked) {return;}
         body = chunked.body;
         this.buffer = this.buffer.subarray(chunked.end);
       } else {
         const length = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-        if (this.buffer.length < headerEnd + 4 + length) return;
+        if (this.buffer.length < headerEnd + 4 + length) {return;}
         body = this.buffer.subarray(headerEnd + 4, headerEnd + 4 + length).toString('utf8');
         this.buffer = this.buffer.subarray(headerEnd + 4 + length);
       }
@@ -147,7 +147,7 @@ export class HapConnection {
 
   async accessories(): Promise<HapSnapshot> {
     const r = await this.request('GET', '/accessories');
-    if (r.status !== 200) throw new Error(`GET /accessories answered ${r.status}: ${r.body}`);
+    if (r.status !== 200) {throw new Error(`GET /accessories answered ${r.status}: ${r.body}`);}
     return new HapSnapshot((JSON.parse(r.body) as { accessories: HapAccessory[] }).accessories.map((a) => ({
       aid: a.aid,
       services: a.services.map((s) => ({ ...s, characteristics: s.characteristics.map((c) => ({ ...c, aid: a.aid })) })),
@@ -157,7 +157,7 @@ export class HapConnection {
   /** Subscribes to notifications of these characteristics. */
   async subscribe(chars: { aid: number; iid: number }[]): Promise<void> {
     const r = await this.request('PUT', '/characteristics', { characteristics: chars.map((c) => ({ aid: c.aid, iid: c.iid, ev: true })) });
-    if (r.status !== 204 && r.status !== 207 && r.status !== 200) throw new Error(`subscribe answered ${r.status}: ${r.body}`);
+    if (r.status !== 204 && r.status !== 207 && r.status !== 200) {throw new Error(`subscribe answered ${r.status}: ${r.body}`);}
   }
 
   /** Resolves when `count` events matching the filter have arrived (or rejects after timeoutMs). */
@@ -165,9 +165,9 @@ export class HapConnection {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const matching = this.events.filter(filter);
-      if (matching.length >= count) return matching;
+      if (matching.length >= count) {return matching;}
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`only ${matching.length} of ${count} HAP events after ${timeoutMs} ms`);
+      if (left <= 0) {throw new Error(`only ${matching.length} of ${count} HAP events after ${timeoutMs} ms`);}
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.eventWaiters.push(() => {
@@ -189,11 +189,11 @@ function readChunked(buffer: Buffer, start: number): { body: string; end: number
   let at = start;
   for (;;) {
     const lineEnd = buffer.indexOf('\r\n', at);
-    if (lineEnd < 0) return undefined;
+    if (lineEnd < 0) {return undefined;}
     const size = parseInt(buffer.subarray(at, lineEnd).toString('ascii'), 16);
-    if (Number.isNaN(size)) throw new Error('bad chunked encoding');
-    if (buffer.length < lineEnd + 2 + size + 2) return undefined;
-    if (size === 0) return { body: Buffer.concat(parts).toString('utf8'), end: lineEnd + 4 };
+    if (Number.isNaN(size)) {throw new Error('bad chunked encoding');}
+    if (buffer.length < lineEnd + 2 + size + 2) {return undefined;}
+    if (size === 0) {return { body: Buffer.concat(parts).toString('utf8'), end: lineEnd + 4 };}
     parts.push(buffer.subarray(lineEnd + 2, lineEnd + 2 + size));
     at = lineEnd + 2 + size + 2;
   }

@@ -26,11 +26,11 @@ export class UiServer {
     child.stdout?.on('data', (d: Buffer) => this.output.push(d.toString()));
     child.stderr?.on('data', (d: Buffer) => this.output.push(d.toString()));
     child.on('message', (m: { action?: string; payload?: { requestId?: string; success?: boolean; data?: unknown } }) => {
-      if (m?.action !== 'response' || !m.payload?.requestId) return;
+      if (m?.action !== 'response' || !m.payload?.requestId) {return;}
       const w = this.waiting.get(m.payload.requestId);
       this.waiting.delete(m.payload.requestId);
-      if (m.payload.success) w?.resolve(m.payload.data);
-      else w?.reject(new UiServerError((m.payload.data ?? {}) as { message?: string }));
+      if (m.payload.success) {w?.resolve(m.payload.data);}
+      else {w?.reject(new UiServerError((m.payload.data ?? {}) as { message?: string }));}
     });
     this.exited = new Promise((r) => child.on('exit', () => r()));
   }
@@ -64,8 +64,8 @@ export class UiServer {
 
   /** As Config UI X closes the settings: disconnect, SIGTERM 5 s later. Says whether it exited by itself. */
   async close(): Promise<{ byItself: boolean }> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return { byItself: true };
-    if (this.child.connected) this.child.disconnect();
+    if (this.child.exitCode !== null || this.child.signalCode !== null) {return { byItself: true };}
+    if (this.child.connected) {this.child.disconnect();}
     let killed = false;
     const timer = setTimeout(() => {
       killed = true;

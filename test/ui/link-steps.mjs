@@ -60,7 +60,7 @@ export default async function steps({ frame, page, shot, log, authorizeInPopup, 
   await page.fill('input[name="base_url"]', deadBase);
   await waitForFrameText('#withings-callback-url', new RegExp(`^${escapeRe(deadBase)}/`));
   const url2 = await authorizeInPopup({ open: () => frame.click(`${row(second.name)} .withings-link`), allow: consent(second.userid) });
-  if (!/[?&]code=/.test(url2)) throw new Error('no code in the redirected address');
+  if (!/[?&]code=/.test(url2)) {throw new Error('no code in the redirected address');}
   await frame.fill(`${row(second.name)} .withings-paste-input`, url2);
   await shot('second-address-pasted');
   await frame.click(`${row(second.name)} .withings-finish`);
@@ -74,15 +74,15 @@ export default async function steps({ frame, page, shot, log, authorizeInPopup, 
   // 3. What landed on disk: token files with mode 0600, no token in config.json.
   const storage = opts.storage;
   for (const p of [first, second]) {
-    if (!p.userid) continue;
+    if (!p.userid) {continue;}
     const file = join(storage, 'withings', `${p.userid}.json`);
     const mode = statSync(file).mode & 0o777;
     const record = JSON.parse(readFileSync(file, 'utf8'));
-    if (mode !== 0o600) throw new Error(`${file} has mode ${mode.toString(8)}`);
-    if (record.profile !== p.name) throw new Error(`${file} names profile ${record.profile}`);
+    if (mode !== 0o600) {throw new Error(`${file} has mode ${mode.toString(8)}`);}
+    if (record.profile !== p.name) {throw new Error(`${file} names profile ${record.profile}`);}
     log(`  ${file}: mode 600, profile ${record.profile}`);
   }
   const config = JSON.stringify(readConfig());
-  if (/access_token|refresh_token/.test(config)) throw new Error('config.json holds a token');
+  if (/access_token|refresh_token/.test(config)) {throw new Error('config.json holds a token');}
   log('  config.json holds no token');
 }

@@ -97,7 +97,10 @@ describe('getmeas', () => {
     nock(BASE).post('/measure').reply(200, raw);
     const { groups, timezone } = await api.getMeasures();
     expect(timezone).toBe('Europe/Paris');
-    expect(groups).toEqual([{ grpid: 5149666502, attrib: 0, date: 1704769719, created: 1704769720, modified: 1704769720, category: 1, deviceid: null, model: undefined, measures: [{ value: 95854, type: 1, unit: -3 }] }]);
+    expect(groups).toEqual([{
+      grpid: 5149666502, attrib: 0, date: 1704769719, created: 1704769720, modified: 1704769720, category: 1, deviceid: null, model: undefined,
+      measures: [{ value: 95854, type: 1, unit: -3 }],
+    }]);
   });
 });
 

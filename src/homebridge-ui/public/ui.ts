@@ -6,32 +6,15 @@
  */
 import type { IHomebridgePluginUi, PluginConfig } from '@homebridge/plugin-ui-utils/ui.interface';
 
-type ProfileState = 'unlinked' | 'linked' | 'needs-relink';
-
-interface ProfileStatus {
-  name: string;
-  state: ProfileState;
-  userid?: string;
-  scope?: string;
-  missingScopes: string[];
-  reason?: string;
-  lastSync?: number;
-}
-
-interface StatusReply {
-  profiles: ProfileStatus[];
-  otherLinks: { userid: string; profile: string }[];
-  callbackPath: string;
-  authorizeHost: string;
-}
-
-type CompleteReply =
-  | { status: 'linked'; profile: string; userid: string; scope: string; missingScopes: string[] }
-  | { status: 'confirm'; profile: string; confirmId: string; previousUserid: string; newUserid: string }
-  | { status: 'cancelled'; profile: string };
+import type { CompleteReply, ConfirmReply, ProfileStatus, RedirectMessage, Route, Routes, StatusReply } from '../contract.js';
 
 const homebridge = (window as unknown as { homebridge: IHomebridgePluginUi }).homebridge;
 const CHANNEL = 'homebridge-withings-oauth';
+
+/** A request to this plugin's UI server, typed by the contract (the one place a reply is typed). */
+function request<R extends Route>(path: R, body: Routes[R]['request']): Promise<Routes[R]['reply']> {
+  return homebridge.request(path, body) as Promise<Routes[R]['reply']>;
+}
 
 let config: PluginConfig = { platform: 'Withings' };
 let lastStatus: StatusReply | undefined;
@@ -114,8 +97,8 @@ function render(status: StatusReply): void {
     const tone = s.state === 'linked' ? 'success' : s.state === 'needs-relink' ? 'danger' : 'secondary';
     const badge = el('span', { class: `withings-state badge badge-${tone} bg-${tone}`, text: describe(s) });
     const details: string[] = [];
-    if (s.state === 'linked' && s.scope) details.push(`permissions: ${s.scope}`);
-    if (s.lastSync) details.push(`last sync ${new Date(s.lastSync * 1000).toLocaleString()}`);
+    if (s.state === 'linked' && s.scope) {details.push(`permissions: ${s.scope}`);}
+    if (s.lastSync) {details.push(`last sync ${new Date(s.lastSync * 1000).toLocaleString()}`);}
     const link = el('button', { type: 'button', class: 'btn btn-primary btn-sm withings-link', text: s.state === 'unlinked' ? 'Link' : 'Re-link' });
     const unlink = el('button', { type: 'button', class: 'btn btn-outline-danger btn-sm withings-unlink', text: 'Unlink' });
     unlink.hidden = s.state === 'unlinked';
@@ -166,9 +149,9 @@ function render(status: StatusReply): void {
 
 async function refresh(): Promise<void> {
   try {
-    const status = await homebridge.request('/status', {
+    const status = await request('/status', {
       profiles: profiles(), measurements: config.measurements, clientId: config.client_id,
-    }) as StatusReply;
+    });
     render(status);
   } catch (e) {
     $<HTMLElement>('#withings-status').textContent = errorText(e);
@@ -180,19 +163,19 @@ async function startLink(profile: string): Promise<void> {
   const popup = window.open('about:blank', `withings-link-${profiles().indexOf(profile)}`);
   setMessage(profile, 'Opening the Withings page…');
   try {
-    const { url, state } = await homebridge.request('/link/start', {
+    const { url, state } = await request('/link/start', {
       profile,
       clientId: config.client_id,
       clientSecret: config.client_secret,
       redirectUri: callbackUrl(lastStatus?.callbackPath ?? ''),
-    }) as { url: string; state: string };
+    });
     for (const [s, p] of pending) {
-      if (p === profile) pending.delete(s); // one attempt per profile at a time
+      if (p === profile) {pending.delete(s);} // one attempt per profile at a time
     }
     pending.set(state, profile);
     attemptOf.set(profile, state);
     const row = rowOf(profile);
-    if (row) $<HTMLElement>('.withings-paste', row).hidden = false;
+    if (row) {$<HTMLElement>('.withings-paste', row).hidden = false;}
     if (popup && !popup.closed) {
       popup.location.href = url;
       setMessage(profile, `Sign in at Withings as ${profile} and press Allow. This page updates by itself when the window comes back.`);
@@ -210,7 +193,7 @@ async function complete(body: { state?: string; input: string }, profile: string
   setMessage(profile, 'Finishing the link with Withings…');
   homebridge.showSpinner();
   try {
-    const result = await homebridge.request('/link/complete', body) as CompleteReply;
+    const result = await request('/link/complete', body);
     await handleResult(result);
   } catch (e) {
     setMessage(profile, errorText(e), 'danger');
@@ -219,7 +202,7 @@ async function complete(body: { state?: string; input: string }, profile: string
   }
 }
 
-async function handleResult(result: CompleteReply): Promise<void> {
+async function handleResult(result: ConfirmReply): Promise<void> {
   const profile = result.profile;
   if (result.status === 'confirm') {
     askToReplace(result);
@@ -243,14 +226,14 @@ async function handleResult(result: CompleteReply): Promise<void> {
 /** Re-linking to another person than before needs a yes (no modal dialogs exist in this iframe). */
 function askToReplace(result: Extract<CompleteReply, { status: 'confirm' }>): void {
   const row = rowOf(result.profile);
-  if (!row) return;
+  if (!row) {return;}
   const box = $<HTMLElement>('.withings-confirm', row);
   const yes = el('button', { type: 'button', class: 'btn btn-warning btn-sm withings-confirm-yes', text: `Show Withings user ${result.newUserid}` });
   const no = el('button', { type: 'button', class: 'btn btn-outline-secondary btn-sm withings-confirm-no', text: 'Keep the previous person' });
   const answer = async (accept: boolean): Promise<void> => {
     box.replaceChildren();
     try {
-      await handleResult(await homebridge.request('/link/confirm', { confirmId: result.confirmId, accept }) as CompleteReply);
+      await handleResult(await request('/link/confirm', { confirmId: result.confirmId, accept }));
     } catch (e) {
       setMessage(result.profile, errorText(e), 'danger');
     }
@@ -274,8 +257,8 @@ async function finishPasted(profile: string, text: string): Promise<void> {
 
 /** The callback page (same origin, or the opener across origins) hands the redirected address over. */
 function onRedirect(data: unknown): void {
-  const d = data as { source?: string; url?: string } | null;
-  if (!d || d.source !== 'homebridge-withings' || typeof d.url !== 'string') return;
+  const d = data as Partial<RedirectMessage> | null;
+  if (!d || d.source !== 'homebridge-withings' || typeof d.url !== 'string') {return;}
   let state: string | null = null;
   try {
     state = new URL(d.url).searchParams.get('state');
@@ -283,7 +266,7 @@ function onRedirect(data: unknown): void {
     return;
   }
   const profile = state ? pending.get(state) : undefined;
-  if (!state || !profile || completed.has(state)) return;
+  if (!state || !profile || completed.has(state)) {return;}
   completed.add(state);
   pending.delete(state);
   void complete({ state, input: d.url }, profile);
@@ -297,7 +280,7 @@ async function unlinkProfile(profile: string, button: HTMLButtonElement): Promis
     return;
   }
   try {
-    await homebridge.request('/unlink', { profile });
+    await request('/unlink', { profile });
     homebridge.toast.info(`${profile} is no longer linked.`, 'Withings');
     await refresh();
   } catch (e) {
@@ -312,7 +295,7 @@ async function unlinkProfile(profile: string, button: HTMLButtonElement): Promis
  */
 async function moveLink(from: string, to: string): Promise<void> {
   try {
-    await homebridge.request('/link/move', { from, to });
+    await request('/link/move', { from, to });
     homebridge.toast.success(`"${to}" now shows the Withings user of "${from}".`, 'Withings');
     await refresh();
     await saveConfig();
