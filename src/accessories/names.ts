@@ -1,5 +1,5 @@
 /**
- * HomeKit naming rules (homebridge-notes.md §3.3, HAP-NodeJS `checkName`): a name starts and ends
+ * HomeKit naming rules (docs/homebridge.md#naming, HAP-NodeJS `checkName`): a name starts and ends
  * with a letter or digit, uses only letters, digits, spaces and `' ’ & ! . _ : ; ( ) / , -` in
  * between, and is at most 64 characters. Profile names are typed by users ("Chloé 👶", "Chris'"),
  * so every name shown to HomeKit goes through here.

@@ -13,7 +13,7 @@ export class LinkError extends Error {
   }
 }
 
-/** Why a code exchange failed, in plain words (withings-api.md §1.2, §1.5). */
+/** Why a code exchange failed, in plain words (docs/withings-api.md#token-exchange, #callback-urls). */
 export function exchangeFailureMessage(e: unknown, redirectUri: string): string {
   if (!isWithingsError(e)) {
     return 'The link failed unexpectedly; press Link again. The Homebridge UI log has the details.';

@@ -8,7 +8,7 @@ export interface Measure {
   readonly value: number;
   readonly unit: number;
   readonly type: number;
-  /** Body segment; absent, 6 and 7 mean whole body (withings-api.md §3.4). */
+  /** Body segment; absent, 6 and 7 mean whole body (docs/withings-api.md#positions). */
   readonly position?: number;
 }
 

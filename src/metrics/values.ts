@@ -45,7 +45,7 @@ export function scaled(value: number, unit: number): number {
 // ---------------------------------------------------------------------------------------------
 // Body measures
 
-/** Whole-body values only: no position, 6 (between legs) or 7 (whole body), withings-api.md §3.4. */
+/** Whole-body values only: no position, 6 (between legs) or 7 (whole body), docs/withings-api.md#positions. */
 const WHOLE_BODY_POSITIONS = new Set([6, 7]);
 const AMBIGUOUS_ATTRIB = 1;
 const REAL_MEASURE_CATEGORY = 1;

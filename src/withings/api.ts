@@ -1,5 +1,5 @@
 /**
- * The Withings calls the plugin makes for one linked user (withings-api.md §2), with paging over
+ * The Withings calls the plugin makes for one linked user (docs/withings-api.md#endpoints), with paging over
  * `more`/`offset` and the token handled by the session.
  */
 import { isWithingsError } from './errors.js';

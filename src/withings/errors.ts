@@ -1,5 +1,5 @@
 /**
- * The small, typed set of failures the rest of the plugin acts on (withings-api.md §5).
+ * The small, typed set of failures the rest of the plugin acts on (docs/withings-api.md#status-codes).
  * Withings answers almost everything with HTTP 200 and a `status` in the JSON; the family of that
  * status decides what to do, never the HTTP code alone.
  */
@@ -55,7 +55,7 @@ const INVALID_PARAMS = ranges(
 /** Which service answered: the token endpoint's 503 means a dead grant, elsewhere a bad request. */
 export type CallKind = 'data' | 'refresh' | 'exchange';
 
-/** Maps a non-zero Withings `status` to the action family (withings-api.md §5). */
+/** Maps a non-zero Withings `status` to the action family (docs/withings-api.md#status-codes). */
 export function classifyStatus(status: number, call: CallKind): WithingsErrorKind {
   if (call === 'refresh' && (status === 503 || AUTH_FAILED.has(status) || UNAUTHORIZED.has(status))) {
     return 'reauth-required';

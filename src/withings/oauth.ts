@@ -1,5 +1,5 @@
 /**
- * OAuth2 authorization-code flow (withings-api.md §1): the consent URL, the one-shot code exchange,
+ * OAuth2 authorization-code flow (docs/withings-api.md#oauth): the consent URL, the one-shot code exchange,
  * and the refresh that rotates the refresh token.
  */
 import { WithingsError } from './errors.js';

@@ -1,7 +1,7 @@
 /**
  * Access tokens for one linked Withings user, kept valid without ever losing the grant:
  * - the refreshed pair is saved before the new access token is first used (its first use kills the
- *   old refresh token, withings-api.md §1.3);
+ *   old refresh token, docs/withings-api.md#token-refresh);
  * - one refresh at a time (single-flight), also when several calls hit 401 together;
  * - a proactive refresh a few minutes before `expires_at`;
  * - a file rewritten by another process (the settings UI linking anew) is picked up at the next call;
