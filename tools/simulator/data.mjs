@@ -1,18 +1,32 @@
+// @ts-check
 // Demo data of the Withings simulator: one Withings account with two people (Alice and Bob), always
 // generated relative to the simulator's start time so that it is recent, and deterministic for a
-// given `seed` and start time. Shapes follow docs/withings-api.md (§2.1, §2.5–2.8, §3) and the
-// recorded replies under test/fixtures/.
+// given `seed` and start time. Shapes follow the Withings API and the recorded replies under
+// test/fixtures/.
+import { hash32, hex40, int, prng } from './random.mjs';
+import { stageSegments, summaryData } from './sleep-data.mjs';
+import { DAY, HOUR, MIN, dayBefore, localToEpoch, ymd } from './time.mjs';
+
+/** @typedef {import('./types.js').Device} Device */
+/** @typedef {import('./types.js').Battery} Battery */
+/** @typedef {import('./types.js').Group} Group */
+/** @typedef {import('./types.js').Measure} Measure */
+/** @typedef {import('./types.js').Person} Person */
+/** @typedef {import('./types.js').Segment} Segment */
+/** @typedef {import('./types.js').Summary} Summary */
+/** @typedef {import('./types.js').SummaryData} SummaryData */
 
 // Builtins bound once: global lookups are slow when the module runs inside a vm context (jest).
-const { imul, round, floor, min, max } = Math;
+const { round, floor, min } = Math;
 
 export const ALICE = '1001001';
 export const BOB = '1001002';
 
-/** Every scope a grant can carry (withings-api.md §1.1). */
+/** Every scope a grant can carry. */
 export const KNOWN_SCOPES = ['user.info', 'user.metrics', 'user.activity', 'user.sleepevents'];
 
-/** Device models the simulator knows: getdevice `type`, `model`, `model_id` (withings-api.md §2.7). */
+/** Device models the simulator knows: getdevice `type`, `model`, `model_id`. */
+/** @type {Record<string, {type: string, model_id: number}>} */
 export const DEVICE_MODELS = {
   'Body+': { type: 'Scale', model_id: 5 },
   'Body Cardio': { type: 'Scale', model_id: 6 },
@@ -35,281 +49,17 @@ export const DEFAULT_SUMMARY_FIELDS = [
   'nb_rem_episodes', 'out_of_bed_count', 'lightsleepduration', 'deepsleepduration',
 ];
 
-const DAY = 86_400;
-const HOUR = 3_600;
-const MIN = 60;
-
-// ---------------------------------------------------------------------------------------------
-// Deterministic randomness
-
-/** mulberry32: a small, fast, seedable PRNG returning floats in [0, 1). */
-export function prng(seed) {
-  let a = (Number(seed) >>> 0) || 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = imul(t ^ (t >>> 15), t | 1);
-    t ^= t + imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-/** FNV-1a over a string: a stable 32-bit hash for per-item decisions. */
-export function hash32(text) {
-  let h = 0x811c9dc5;
-  const s = `${text}`;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = imul(h, 0x01000193) >>> 0;
-  }
-  // A final avalanche so that neighbouring inputs give unrelated outputs.
-  h ^= h >>> 16;
-  h = imul(h, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13;
-  return h >>> 0;
-}
-
-/** A stable 32-bit hash of a few 32-bit integers (the hot path of the per-minute signals). */
-function hashInts(a, b, c) {
-  let h = imul(a ^ 0x9e3779b9, 0x85ebca6b);
-  h = imul(h ^ (h >>> 13) ^ b, 0xc2b2ae35);
-  h = imul(h ^ (h >>> 16) ^ c, 0x27d4eb2f);
-  h ^= h >>> 15;
-  return h >>> 0;
-}
-
-const int = (rand, lo, hi) => lo + floor(rand() * (hi - lo + 1));
-const hex40 = (rand) => Array.from({ length: 40 }, () => '0123456789abcdef'[floor(rand() * 16)]).join('');
-
-// ---------------------------------------------------------------------------------------------
-// Time zones (Intl only)
-
-const formatters = new Map();
-function formatter(tz) {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit',
-    });
-    formatters.set(tz, f);
-  }
-  return f;
-}
-
-/** Wall-clock fields of an epoch-second instant in `tz`. */
-export function localParts(tz, epochS) {
-  const out = {};
-  for (const p of formatter(tz).formatToParts(new Date(epochS * 1000))) {
-    if (p.type !== 'literal') {
-      out[p.type] = Number(p.value);
-    }
-  }
-  return { y: out.year, m: out.month, d: out.day, hh: out.hour % 24, mm: out.minute, ss: out.second };
-}
-
-/** `YYYY-MM-DD` of an instant in `tz`. */
-export function ymd(tz, epochS) {
-  const p = localParts(tz, epochS);
-  return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`;
-}
-
-function offsetS(tz, epochS) {
-  const p = localParts(tz, epochS);
-  return Date.UTC(p.y, p.m - 1, p.d, p.hh, p.mm, p.ss) / 1000 - epochS;
-}
-
-/** Epoch seconds of a local wall-clock time in `tz` (day overflow allowed: d = 0 is the previous month's last day). */
-export function localToEpoch(tz, y, m, d, hh = 0, mm = 0, ss = 0) {
-  const guess = Date.UTC(y, m - 1, d, hh, mm, ss) / 1000;
-  const first = guess - offsetS(tz, guess);
-  return guess - offsetS(tz, first);
-}
-
-/** The local calendar day `back` days before the local day of `epochS`, as {y, m, d}. */
-function dayBefore(tz, epochS, back) {
-  const p = localParts(tz, epochS);
-  const t = new Date(Date.UTC(p.y, p.m - 1, p.d - back));
-  return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sleep: stage segments, per-minute signals, and summaries derived from them
-
-/**
- * Per-minute signal of a person at instant `t` during a segment of `state`: heart rate (bpm),
- * respiration rate (breaths/min) or snoring (seconds of snoring in that minute). Deterministic.
- */
-const KIND_CODE = { hr: 1, rr: 2, snoring: 3 };
-const HR_BY_STATE = [7, 0, -4, 4];
-const RR_BY_STATE = [2, 0, -1, 1];
-
-export function signalAt(kind, userid, t, state) {
-  const k = KIND_CODE[kind] ?? 0;
-  const u = +userid | 0;
-  const h = hashInts(k, u, t | 0);
-  const noise = (h % 1000) / 1000; // [0, 1)
-  const base = userid === BOB ? 1 : 0;
-  // A per-night offset (days split at 12:00 UTC) so that nights differ from each other.
-  const night = hashInts(k + 16, u, floor((t + 43_200) / DAY)) % 5;
-  if (kind === 'hr') {
-    return round(54 + base * 6 + night + (HR_BY_STATE[state] ?? 0) + noise * 6);
-  }
-  if (kind === 'rr') {
-    return round(12 + base + night / 2 + (RR_BY_STATE[state] ?? 0) + noise * 3);
-  }
-  if (kind === 'snoring') {
-    if (state === 0 || state === 3) {
-      return 0;
-    }
-    return h % 7 === 0 ? 10 + (h % 50) : 0;
-  }
-  return undefined;
-}
-
-/** Every minute sample instant of a segment, cut at `cutEnd`. */
-export function minutesOf(segment, cutEnd = segment.enddate) {
-  const out = [];
-  const end = min(segment.enddate, cutEnd);
-  for (let t = segment.startdate; t < end; t += MIN) {
-    out.push(t);
-  }
-  return out;
-}
-
-const SEGMENT_LENGTH = { 0: [1, 5], 1: [3, 10], 2: [4, 10], 3: [3, 10] };
-
-/**
- * Contiguous stage segments (1–10 min each) of one night from `start` until about `targetEnd`:
- * falling asleep, light/deep/REM cycles with a few wake-ups, then waking up.
- */
-function stageSegments(rand, start, targetEnd, sensor) {
-  const segs = [];
-  let t = start;
-  const push = (state, minutes) => {
-    segs.push({ startdate: t, enddate: t + minutes * MIN, state, model: 'Aura Sensor V2', model_id: 63, hash_deviceid: sensor });
-    t += minutes * MIN;
-  };
-  // Sleep latency: awake in bed before falling asleep (one segment: consecutive segments differ).
-  push(0, int(rand, 4, 10));
-  let state = 1;
-  while (t < targetEnd) {
-    const [lo, hi] = SEGMENT_LENGTH[state];
-    push(state, int(rand, lo, hi));
-    const r = rand();
-    const intoNight = t - start;
-    if (state === 1) {
-      state = r < 0.5 ? 2 : r < 0.85 && intoNight > HOUR ? 3 : r < 0.93 ? 2 : 0;
-    } else if (state === 2) {
-      state = r < 0.88 ? 1 : r < 0.95 ? 3 : 0;
-    } else if (state === 3) {
-      state = r < 0.85 ? 1 : 0;
-    } else {
-      state = 1;
-    }
-  }
-  if (segs[segs.length - 1].state === 0) {
-    push(1, int(rand, 3, 6));
-  }
-  // Wake-up latency: awake in bed before getting up.
-  push(0, int(rand, 2, 10));
-  return segs;
-}
-
-/** REM segments less than 20 min apart belong to the same REM episode. */
-function remEpisodes(segs) {
-  let episodes = 0;
-  let lastRemEnd = -Infinity;
-  for (const s of segs) {
-    if (s.state === 3) {
-      if (s.startdate - lastRemEnd > 20 * MIN) {
-        episodes++;
-      }
-      lastRemEnd = s.enddate;
-    }
-  }
-  return episodes;
-}
-
-/** A full sleep summary `data` object computed from a night's segments (withings-api.md §2.6). */
-export function summaryData(userid, segs, rand, { apnea = false } = {}) {
-  const dur = (s) => s.enddate - s.startdate;
-  const start = segs[0].startdate;
-  const end = segs[segs.length - 1].enddate;
-  const sum = (state) => segs.filter((s) => s.state === state).reduce((a, s) => a + dur(s), 0);
-  const firstSleep = segs.findIndex((s) => s.state !== 0);
-  let lastSleep = segs.length - 1;
-  while (lastSleep > 0 && segs[lastSleep].state === 0) {
-    lastSleep--;
-  }
-  const sleepLatency = segs.slice(0, max(firstSleep, 0)).reduce((a, s) => a + dur(s), 0);
-  const wakeupLatency = segs.slice(lastSleep + 1).reduce((a, s) => a + dur(s), 0);
-  const middle = firstSleep >= 0 ? segs.slice(firstSleep, lastSleep + 1) : [];
-  const midAwake = middle.filter((s) => s.state === 0);
-  const light = sum(1);
-  const deep = sum(2);
-  const rem = sum(3);
-  const awake = sum(0);
-  const tst = light + deep + rem;
-  const tib = end - start;
-  const hr = [];
-  const rr = [];
-  let snoring = 0;
-  let snoringEpisodes = 0;
-  let inEpisode = false;
-  for (const s of segs) {
-    for (const t of minutesOf(s)) {
-      hr.push(signalAt('hr', userid, t, s.state));
-      rr.push(signalAt('rr', userid, t, s.state));
-      const sn = signalAt('snoring', userid, t, s.state);
-      snoring += sn;
-      if (sn > 0 && !inEpisode) {
-        snoringEpisodes++;
-      }
-      inEpisode = sn > 0;
-    }
-  }
-  const avg = (xs) => round(xs.reduce((a, x) => a + x, 0) / max(xs.length, 1));
-  const wakeupcount = midAwake.length;
-  const score = round(min(100, max(0,
-    (tst / HOUR) * 7 + (deep / max(tst, 1)) * 60 + (rem / max(tst, 1)) * 45 - wakeupcount * 2 + 18)));
-  const data = {
-    wakeupduration: awake,
-    wakeupcount,
-    durationtosleep: sleepLatency,
-    remsleepduration: rem,
-    durationtowakeup: wakeupLatency,
-    total_timeinbed: tib,
-    total_sleep_time: tst,
-    sleep_efficiency: round((tst / tib) * 100) / 100,
-    sleep_latency: sleepLatency,
-    wakeup_latency: wakeupLatency,
-    waso: midAwake.reduce((a, s) => a + dur(s), 0),
-    nb_rem_episodes: remEpisodes(segs),
-    out_of_bed_count: rand() < 0.25 ? 1 : 0,
-    lightsleepduration: light,
-    deepsleepduration: deep,
-    hr_average: avg(hr),
-    hr_min: min(...hr),
-    hr_max: max(...hr),
-    rr_average: avg(rr),
-    rr_min: min(...rr),
-    rr_max: max(...rr),
-    breathing_disturbances_intensity: tib >= 5 * HOUR ? int(rand, 4, 38) : -1,
-    snoring,
-    snoringepisodecount: snoringEpisodes,
-    sleep_score: score,
-    night_events: { 1: [0], 2: [sleepLatency], 3: [tib - wakeupLatency], 4: [tib] },
-  };
-  if (apnea) {
-    data.apnea_hypopnea_index = tib >= 5 * HOUR ? int(rand, 1, 9) : -1;
-  }
-  return data;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The account
 
+/**
+ * @param {() => number} rand
+ * @param {number} t0
+ * @param {string} tz
+ * @param {string} model
+ * @param {Battery} battery
+ * @returns {Device}
+ */
 function device(rand, t0, tz, model, battery) {
   const id = hex40(rand);
   const { type, model_id } = DEVICE_MODELS[model];
@@ -320,8 +70,20 @@ function device(rand, t0, tz, model, battery) {
   };
 }
 
+/**
+ * @param {number} type
+ * @param {number} value
+ * @param {number} unit
+ * @param {Partial<Measure>} [extra]
+ * @returns {Measure}
+ */
 const m = (type, value, unit, extra = { algo: 0, fm: 128 }) => ({ value, type, unit, ...extra });
 
+/**
+ * @param {Device | null} dev
+ * @param {{date: number, created: number, attrib?: number, category?: number, measures: Measure[]}} fields
+ * @returns {Group}
+ */
 function group(dev, { date, created, attrib = 0, category = 1, measures }) {
   return {
     grpid: 0, // assigned once every group exists, in `created` order
@@ -339,7 +101,17 @@ function group(dev, { date, created, attrib = 0, category = 1, measures }) {
   };
 }
 
-/** Nights (segments + summary) whose end is at or before `limit`, newest first, `count` of them. */
+/**
+ * Nights (segments + summary) whose end is at or before `limit`, newest first, `count` of them.
+ * @param {() => number} rand
+ * @param {Person} person
+ * @param {Device} sensor
+ * @param {number} t0
+ * @param {number} limit
+ * @param {number} count
+ * @param {{bedHour: number, apnea: boolean}} options
+ * @returns {Array<{segs: Segment[], data: SummaryData}>}
+ */
 function nights(rand, person, sensor, t0, limit, count, { bedHour, apnea }) {
   const out = [];
   for (let back = 0; out.length < count && back < count + 10; back++) {
@@ -355,6 +127,14 @@ function nights(rand, person, sensor, t0, limit, count, { bedHour, apnea }) {
   return out;
 }
 
+/**
+ * @param {Person} person
+ * @param {Device} sensor
+ * @param {Segment[]} segs
+ * @param {SummaryData} data
+ * @param {number} created
+ * @returns {Summary}
+ */
 function summaryOf(person, sensor, segs, data, created) {
   const startdate = segs[0].startdate;
   const enddate = segs[segs.length - 1].enddate;
@@ -373,9 +153,18 @@ function summaryOf(person, sensor, segs, data, created) {
   };
 }
 
+/**
+ * @param {() => number} rand
+ * @param {number} t0
+ * @returns {Person}
+ */
 function alice(rand, t0) {
   const tz = 'Europe/Paris';
-  const person = { userid: ALICE, name: 'Alice', timezone: tz, groups: [], summaries: [], segments: [], subscriptions: [] };
+  /** @type {Person} */
+  const person = {
+    userid: ALICE, name: 'Alice', timezone: tz, devices: [], goals: [], groups: [], summaries: [], segments: [], subscriptions: [],
+    tracker: null, activityOverrides: new Map(),
+  };
   const scale = device(rand, t0, tz, 'Body Cardio', 'medium');
   const watch = device(rand, t0, tz, 'ScanWatch 2', 'high');
   const dock = device(rand, t0, tz, 'Aura Dock', 'high');
@@ -468,9 +257,18 @@ function alice(rand, t0) {
   return person;
 }
 
+/**
+ * @param {() => number} rand
+ * @param {number} t0
+ * @returns {Person}
+ */
 function bob(rand, t0) {
   const tz = 'America/New_York';
-  const person = { userid: BOB, name: 'Bob', timezone: tz, groups: [], summaries: [], segments: [], subscriptions: [] };
+  /** @type {Person} */
+  const person = {
+    userid: BOB, name: 'Bob', timezone: tz, devices: [], goals: [], groups: [], summaries: [], segments: [], subscriptions: [],
+    tracker: null, activityOverrides: new Map(),
+  };
   const bpm = device(rand, t0, tz, 'BPM Connect', 'low');
   const thermo = device(rand, t0, tz, 'Thermo', 'medium');
   const scale = device(rand, t0, tz, 'Body+', 'high');
@@ -531,6 +329,8 @@ function bob(rand, t0) {
  * `seed` and start instant. Returns `{ people: [alice, bob], nextGrpid, nextSummaryId }`.
  * A person: `{ userid, name, timezone, devices, goals, groups, summaries, segments, subscriptions }`,
  * where groups, summaries and segments are stored in their API shape.
+ * @param {{now: number, seed?: number}} options
+ * @returns {import('./types.js').DemoData}
  */
 export function generateDemoData({ now: nowMs, seed = 1 }) {
   const t0 = floor(nowMs / 1000);

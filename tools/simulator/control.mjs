@@ -1,0 +1,317 @@
+// @ts-check
+// The control API (`/_control/…`, JSON, no token, never logged or faulted): what tests and the demo
+// use to add data, mint grants, expire tokens, inject faults and read the request log.
+import { DEVICE_MODELS, KNOWN_SCOPES } from './data.mjs';
+import { isFault } from './faults.mjs';
+import { splitList } from './params.mjs';
+import { hash32 } from './random.mjs';
+import { sendControl } from './reply.mjs';
+import { ymd } from './time.mjs';
+import { issueTokens, newGrant } from './tokens.mjs';
+import { devicesOf, goalsOf } from './user.mjs';
+import { orderedGroups, orderedSummaries, visibleGroups, visibleSegments, visibleSummaries } from './visible.mjs';
+
+/** @typedef {import('./types.js').SimContext} SimContext */
+/** @typedef {import('./types.js').Person} Person */
+/** @typedef {import('./types.js').Device} Device */
+/** @typedef {import('./types.js').RawData} RawData */
+/** @typedef {import('node:http').IncomingMessage} IncomingMessage */
+/** @typedef {import('node:http').ServerResponse} ServerResponse */
+/** @typedef {Record<string, any>} JsonBody */
+
+/** @param {unknown} v @returns {v is number} */
+const isNum = (v) => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * @param {string} text
+ * @returns {JsonBody | null} null when it is not a JSON object
+ */
+function readJson(text) {
+  if (!text.trim()) {
+    return {};
+  }
+  try {
+    const v = JSON.parse(text);
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * @param {SimContext} sim
+ * @param {ServerResponse} res
+ * @param {unknown} userid
+ * @returns {Person | undefined} undefined after answering 404
+ */
+function personOr404(sim, res, userid) {
+  const p = sim.state.people.get(String(userid ?? ''));
+  if (!p) {
+    sendControl(res, 404, { error: 'unknown userid' });
+  }
+  return p;
+}
+
+/**
+ * Everything of a person that is visible now, unfiltered, in API order.
+ * @param {SimContext} sim
+ * @param {Person} person
+ * @returns {Omit<RawData, 'activities'>}
+ */
+function rawData(sim, person) {
+  return {
+    userid: person.userid,
+    name: person.name,
+    timezone: person.timezone,
+    measuregrps: orderedGroups(sim, visibleGroups(sim, person)),
+    sleep_summaries: orderedSummaries(sim, visibleSummaries(sim, person)),
+    sleep_segments: visibleSegments(sim, person),
+    devices: devicesOf(sim, person),
+    goals: goalsOf(person).goals,
+  };
+}
+
+/**
+ * @param {SimContext} sim
+ * @param {ServerResponse} res
+ * @param {JsonBody} body
+ */
+function addMeasure(sim, res, body) {
+  const person = personOr404(sim, res, body.userid);
+  if (!person) {
+    return;
+  }
+  /** @type {Array<{type: number, value: number, unit: number}>} */
+  const measures = Array.isArray(body.measures) ? body.measures : [];
+  if (!measures.length || !measures.every((x) => x && Number.isInteger(x.type) && Number.isInteger(x.value) && Number.isInteger(x.unit))) {
+    sendControl(res, 400, { error: 'measures must be a non-empty list of {type, value, unit} integers' });
+    return;
+  }
+  const t = sim.nowS();
+  /** @type {Device | null} */
+  let dev = null;
+  if (typeof body.deviceid === 'string') {
+    dev = person.devices.find((d) => d.deviceid === body.deviceid) ?? null;
+  } else if (typeof body.model === 'string' && body.deviceid === undefined) {
+    dev = person.devices.find((d) => d.model === body.model) ?? null;
+  }
+  /** @type {string | null} */
+  const model = typeof body.model === 'string' ? body.model : dev?.model ?? null;
+  /** @type {string | null} */
+  const deviceid = body.deviceid === null ? null : typeof body.deviceid === 'string' ? body.deviceid : dev?.deviceid ?? null;
+  const grpid = sim.state.nextGrpid;
+  sim.state.nextGrpid += 1 + (hash32(`grp:${grpid}`) % 30);
+  person.groups.push({
+    grpid,
+    attrib: Number.isInteger(body.attrib) ? body.attrib : 0,
+    date: isNum(body.date) ? Math.floor(body.date) : t,
+    created: t,
+    modified: t,
+    category: Number.isInteger(body.category) ? body.category : 1,
+    deviceid,
+    hash_deviceid: deviceid,
+    measures: measures.map((x) => ({ value: x.value, type: x.type, unit: x.unit, algo: 0, fm: deviceid ? 3 : 128 })),
+    modelid: model ? (dev?.model_id ?? DEVICE_MODELS[model]?.model_id ?? null) : null,
+    model,
+    comment: null,
+  });
+  sendControl(res, 200, { grpid });
+}
+
+/**
+ * @param {SimContext} sim
+ * @param {ServerResponse} res
+ * @param {JsonBody} body
+ */
+function addSleepSummary(sim, res, body) {
+  const person = personOr404(sim, res, body.userid);
+  if (!person) {
+    return;
+  }
+  if (!isNum(body.startdate) || !isNum(body.enddate) || body.enddate < body.startdate || !body.data || typeof body.data !== 'object') {
+    sendControl(res, 400, { error: 'startdate, enddate (epoch seconds) and data are required' });
+    return;
+  }
+  const tz = typeof body.timezone === 'string' ? body.timezone : person.timezone;
+  let date;
+  try {
+    date = ymd(tz, body.enddate);
+  } catch {
+    sendControl(res, 400, { error: 'invalid timezone' });
+    return;
+  }
+  const sensor = person.devices.find((d) => d.model === 'Aura Sensor V2');
+  const id = sim.state.nextSummaryId;
+  sim.state.nextSummaryId += 1 + (hash32(`sum:${id}`) % 60);
+  const t = sim.nowS();
+  person.summaries.push({
+    id, timezone: tz, model: 32, model_id: 63, hash_deviceid: sensor?.hash_deviceid ?? null,
+    startdate: Math.floor(body.startdate), enddate: Math.floor(body.enddate), date, created: t, modified: t, data: { ...body.data },
+  });
+  sendControl(res, 200, { id });
+}
+
+/**
+ * @param {SimContext} sim
+ * @param {ServerResponse} res
+ * @param {JsonBody} body
+ */
+function addSleepSegments(sim, res, body) {
+  const person = personOr404(sim, res, body.userid);
+  if (!person) {
+    return;
+  }
+  /** @type {Array<{startdate: number, enddate: number, state: number}>} */
+  const segs = Array.isArray(body.segments) ? body.segments : [];
+  if (!segs.every((s) => s && isNum(s.startdate) && isNum(s.enddate) && s.enddate >= s.startdate && Number.isInteger(s.state))) {
+    sendControl(res, 400, { error: 'segments must be a list of {startdate, enddate, state}' });
+    return;
+  }
+  const sensor = person.devices.find((d) => d.model === 'Aura Sensor V2');
+  for (const s of segs) {
+    person.segments.push({ startdate: Math.floor(s.startdate), enddate: Math.floor(s.enddate), state: s.state, model: 'Aura Sensor V2', model_id: 63, hash_deviceid: sensor?.hash_deviceid ?? null });
+  }
+  person.segments.sort((a, b) => a.startdate - b.startdate);
+  sendControl(res, 200, { added: segs.length });
+}
+
+/**
+ * @param {SimContext} sim
+ * @param {ServerResponse} res
+ * @param {string} path
+ * @param {JsonBody} body
+ */
+function expireOrRevoke(sim, res, path, body) {
+  const who = body.userid == null ? null : String(body.userid);
+  const t = sim.nowS();
+  let n = 0;
+  if (path.endsWith('expire')) {
+    for (const rec of sim.state.accessTokens.values()) {
+      if ((who === null || rec.userid === who) && rec.expiresAt > t) {
+        rec.expiresAt = t;
+        n++;
+      }
+    }
+    sendControl(res, 200, { expired: n });
+    return;
+  }
+  for (const g of sim.state.grants.values()) {
+    if ((who === null || g.userid === who) && !g.revoked) {
+      g.revoked = true;
+      n++;
+    }
+  }
+  for (const c of sim.state.codes.values()) {
+    if (who === null || c.userid === who) {
+      c.used = true;
+    }
+  }
+  sendControl(res, 200, { revoked: n });
+}
+
+/**
+ * @param {SimContext} sim
+ * @param {ServerResponse} res
+ * @param {JsonBody} body
+ */
+function addFault(sim, res, body) {
+  const fault = String(body.fault ?? '');
+  if (!isFault(fault)) {
+    sendControl(res, 400, { error: 'fault must be one of 500, 503-http, 601, hang, reset, malformed, 522' });
+    return;
+  }
+  const count = body.count === undefined ? 1 : Number(body.count);
+  if (!Number.isInteger(count) || (count < 1 && count !== -1)) {
+    sendControl(res, 400, { error: 'count must be a positive integer or -1' });
+    return;
+  }
+  const f = {
+    id: sim.state.nextFaultId++, fault, remaining: count, path: typeof body.path === 'string' ? body.path : null,
+    wait_seconds: Number.isInteger(body.wait_seconds) ? body.wait_seconds : 60,
+  };
+  sim.state.faults.push(f);
+  sendControl(res, 200, { ok: true, ...f });
+}
+
+/**
+ * Answers one control request.
+ * @param {SimContext} sim
+ * @param {IncomingMessage} req
+ * @param {ServerResponse} res
+ * @param {string} path
+ * @param {URLSearchParams} query
+ * @param {string} bodyText
+ * @returns {Promise<void>}
+ */
+export async function control(sim, req, res, path, query, bodyText) {
+  const { state } = sim;
+  const m = req.method;
+  const body = m === 'POST' ? readJson(bodyText) : {};
+  if (body === null) {
+    sendControl(res, 400, { error: 'the body must be a JSON object' });
+    return;
+  }
+  switch (`${m} ${path}`) {
+    case 'GET /_control/health':
+      return sendControl(res, 200, { ok: true });
+    case 'GET /_control/users':
+      return sendControl(res, 200, [...state.people.values()].map((p) => ({ userid: p.userid, name: p.name, timezone: p.timezone })));
+    case 'POST /_control/measure':
+      return addMeasure(sim, res, body);
+    case 'POST /_control/sleep_summary':
+      return addSleepSummary(sim, res, body);
+    case 'POST /_control/sleep_segments':
+      return addSleepSegments(sim, res, body);
+    case 'POST /_control/grant': {
+      const person = personOr404(sim, res, body.userid);
+      if (!person) {
+        return undefined;
+      }
+      const client = sim.clients.find((c) => c.client_id === body.client_id) ?? sim.clients[0];
+      const scope = typeof body.scope === 'string' ? splitList(body.scope).filter((s) => KNOWN_SCOPES.includes(s)) : [...KNOWN_SCOPES];
+      return sendControl(res, 200, issueTokens(sim, newGrant(sim, person.userid, client.client_id, scope)).body);
+    }
+    case 'POST /_control/tokens/expire':
+    case 'POST /_control/tokens/revoke':
+      return expireOrRevoke(sim, res, path, body);
+    case 'GET /_control/faults':
+      return sendControl(res, 200, state.faults);
+    case 'POST /_control/faults':
+      return addFault(sim, res, body);
+    case 'POST /_control/faults/clear':
+      state.faults = [];
+      return sendControl(res, 200, { ok: true });
+    case 'GET /_control/requests': {
+      const since = Number(query.get('since') ?? 0) || 0;
+      return sendControl(res, 200, state.requests.filter((r) => r.i >= since));
+    }
+    case 'POST /_control/requests/clear':
+      state.requests = [];
+      return sendControl(res, 200, { ok: true, next: state.nextRequestIndex });
+    case 'POST /_control/block': {
+      state.blocked = body.on === true;
+      if (!state.blocked) {
+        for (const run of state.pending.splice(0)) {
+          run();
+        }
+      }
+      return sendControl(res, 200, { ok: true, blocked: state.blocked });
+    }
+    case 'GET /_control/subscriptions':
+      return sendControl(res, 200, Object.fromEntries([...state.people.values()].map((p) => [p.userid, p.subscriptions])));
+    default: {
+      const dataRoute = /^\/_control\/data\/([^/]+)$/.exec(path);
+      if (m === 'GET' && dataRoute) {
+        let userid = dataRoute[1];
+        try {
+          userid = decodeURIComponent(userid);
+        } catch {
+          // keep it as it came; it will not match anyone
+        }
+        const person = personOr404(sim, res, userid);
+        return person ? sendControl(res, 200, rawData(sim, person)) : undefined;
+      }
+      return sendControl(res, 404, { error: 'not found' });
+    }
+  }
+}
