@@ -2,34 +2,10 @@
  * The Withings cloud simulator (tools/simulator): OAuth consent and token rules, the data endpoints'
  * filters and paging, faults, the request log and the demo data. Time is injected (`now`), never slept.
  */
-import { startSimulator as start } from '../tools/simulator/server.mjs';
-
-interface Measure { value: number; type: number; unit: number }
-interface Group {
-  grpid: number; attrib: number; date: number; created: number; modified: number; category: number;
-  deviceid: string | null; model: string | null; measures: Measure[];
-}
-interface Summary { id: number; date: string; startdate: number; enddate: number; modified: number; data: Record<string, unknown> }
-interface Segment { startdate: number; enddate: number; state: number; hr?: Record<string, number> }
-interface Envelope<T = Record<string, unknown>> { status: number; body: T; error?: string }
-interface TokenBody { userid: string; access_token: string; refresh_token: string; expires_in: number; scope: string; token_type: string }
-interface MeasPage { updatetime: number; timezone: string; measuregrps: Group[]; more: number; offset: number }
-interface SummaryPage { series: Summary[]; more: boolean; offset: number }
-interface LogEntry { i: number; t: number; method: string; path: string; action: string; status: number | null; userid: string | null; bytes: number; fault?: string }
-interface RawData { timezone: string; measuregrps: Group[]; sleep_summaries: Summary[]; sleep_segments: Segment[] }
-interface Sim {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-  state: { people: Map<string, { segments: Segment[]; summaries: Summary[] }> };
-}
-interface SimOptions {
-  now?: () => number;
-  clients?: Array<{ client_id: string; client_secret: string; redirect_uris?: string[] | null }>;
-  pageSize?: { getmeas?: number; getsummary?: number };
-  seed?: number;
-}
-const startSimulator = start as (options?: SimOptions) => Promise<Sim>;
+import { startSimulator } from '../tools/simulator/server.mjs';
+import type {
+  Envelope, Group, LogEntry, Measure, MeasPage, RawData, Segment, Simulator as Sim, Summary, SummaryPage, TokenBody,
+} from '../tools/simulator/types.js';
 
 const ALICE = '1001001';
 const BOB = '1001002';
