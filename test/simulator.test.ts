@@ -2,9 +2,13 @@
  * The Withings cloud simulator (tools/simulator): OAuth consent and token rules, the data endpoints'
  * filters and paging, faults, the request log and the demo data. Time is injected (`now`), never slept.
  */
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
+
 import { startSimulator } from '../tools/simulator/server.mjs';
 import type {
-  Envelope, Group, LogEntry, Measure, MeasPage, RawData, Segment, Simulator as Sim, Summary, SummaryPage, TokenBody,
+  DeliveryEntry, Envelope, Group, LogEntry, Measure, MeasPage, NotifyResult, RawData, Segment, Simulator as Sim, SimTimers, Summary,
+  SummaryPage, TokenBody,
 } from '../tools/simulator/types.js';
 
 const ALICE = '1001001';
@@ -71,6 +75,8 @@ beforeAll(async () => {
     now: () => clock,
     pageSize: { getmeas: 50, getsummary: 5 },
     clients: [{ client_id: 'demo-client', client_secret: 'demo-secret', redirect_uris: [REDIRECT, 'https://example.com/other'] }],
+    // The public callback of the notify test answers the subscribe-time HEAD without leaving the machine.
+    callbackClient: async (r) => ({ status: new URL(r.url).hostname === 'hooks.example.com' ? 200 : 404 }),
   });
 });
 afterAll(async () => {
@@ -384,6 +390,185 @@ describe('notify', () => {
     expect((await post(sim, '/notify', { action: 'get', callbackurl: url }, g.access_token)).body).toEqual({ appli: 1, callbackurl: url, comment: 'c' });
     expect((await post(sim, '/notify', { action: 'revoke', callbackurl: url, appli: 1 }, g.access_token)).status).toBe(0);
     expect((await post(sim, '/notify', { action: 'revoke', callbackurl: url, appli: 1 }, g.access_token)).status).toBe(294);
+  });
+});
+
+/** A local notification endpoint: records every request and answers with `answer(method, index)`. */
+interface Received { method: string; path: string; contentType: string | undefined; body: string }
+async function callbackServer(answer: (method: string, i: number) => number): Promise<{ url: string; received: Received[]; posted: () => Promise<Received>; close: () => Promise<void> }> {
+  const received: Received[] = [];
+  const waiting: Array<(r: Received) => void> = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString('utf8');
+    });
+    req.on('end', () => {
+      const r = { method: req.method ?? '', path: req.url ?? '', contentType: req.headers['content-type'], body };
+      received.push(r);
+      const posts = received.filter((x) => x.method === 'POST').length;
+      res.writeHead(answer(r.method, r.method === 'POST' ? posts - 1 : 0)).end();
+      if (r.method === 'POST') {
+        waiting.shift()?.(r);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    posted: () => new Promise<Received>((resolve) => waiting.push(resolve)),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Timers the test fires by hand: nothing waits for real time. */
+function manualTimers(): SimTimers & { due: Array<{ fn: () => void; ms: number }>; next: () => Promise<{ fn: () => void; ms: number }> } {
+  const due: Array<{ fn: () => void; ms: number }> = [];
+  const waiting: Array<(t: { fn: () => void; ms: number }) => void> = [];
+  return {
+    due,
+    setTimeout(fn: () => void, ms: number) {
+      const t = { fn, ms };
+      const w = waiting.shift();
+      if (w) {
+        w(t);
+      } else {
+        due.push(t);
+      }
+      return t;
+    },
+    clearTimeout() {},
+    next: () => new Promise((resolve) => {
+      const t = due.shift();
+      if (t) {
+        resolve(t);
+      } else {
+        waiting.push(resolve);
+      }
+    }),
+  };
+}
+
+describe('notifications', () => {
+  test('subscribe HEADs the callback first: 2xx is accepted, anything else is 293; update checks the new URL too', async () => {
+    const hook = await callbackServer((method) => (method === 'HEAD' ? 200 : 204));
+    const missing = await callbackServer(() => 404);
+    const lenient = await startSimulator({ now: () => clock, callbackCheck: 'lenient' });
+    try {
+      const g = await grant(lenient, ALICE);
+      const ok = `${hook.url}/withings?id=1`;
+      expect((await post(lenient, '/notify', { action: 'subscribe', callbackurl: ok, appli: 44, comment: 'sleep' }, g.access_token)).status).toBe(0);
+      expect(hook.received.map((r) => [r.method, r.path])).toEqual([['HEAD', '/withings?id=1']]);
+      expect(await post(lenient, '/notify', { action: 'subscribe', callbackurl: `${missing.url}/hook`, appli: 1 }, g.access_token))
+        .toEqual({ status: 293, body: {}, error: 'The callback URL is either unknown or invalid' });
+      expect(missing.received.map((r) => r.method)).toEqual(['HEAD']);
+      // Nothing listens there any more: refused as well.
+      const closed = await callbackServer(() => 200);
+      await closed.close();
+      expect((await post(lenient, '/notify', { action: 'subscribe', callbackurl: `${closed.url}/x`, appli: 1 }, g.access_token)).status).toBe(293);
+      expect((await post(lenient, '/notify', { action: 'update', callbackurl: ok, appli: 44, new_callbackurl: `${missing.url}/hook` }, g.access_token)).status).toBe(293);
+      expect((await post(lenient, '/notify', { action: 'update', callbackurl: ok, appli: 44, comment: 'nights' }, g.access_token)).status).toBe(0);
+      expect((await post(lenient, '/notify', { action: 'get', callbackurl: ok, appli: 44 }, g.access_token)).body).toEqual({ appli: 44, callbackurl: ok, comment: 'nights' });
+      expect((await post(lenient, '/notify', { action: 'update', callbackurl: ok, appli: 44, new_appli: 50 }, g.access_token)).status).toBe(0);
+      expect((await post<{ profiles: unknown[] }>(lenient, '/notify', { action: 'list' }, g.access_token)).body.profiles)
+        .toEqual([{ appli: 50, callbackurl: ok, expires: 2147483647, comment: 'nights' }]);
+      // Strict mode (the default) refuses a loopback callback before any HEAD.
+      const before = hook.received.length;
+      const strictGrant = await grant(sim, ALICE);
+      expect((await post(sim, '/notify', { action: 'subscribe', callbackurl: ok, appli: 1 }, strictGrant.access_token)).status).toBe(293);
+      expect(hook.received.length).toBe(before);
+    } finally {
+      await lenient.close();
+      await hook.close();
+      await missing.close();
+    }
+  });
+
+  test('a new weigh-in is POSTed to appli 1 subscribers as a form; failures are retried on the documented schedule', async () => {
+    const answers = [500, 500, 503, 200];
+    const hook = await callbackServer((method, i) => (method === 'HEAD' ? 200 : answers[i] ?? 200));
+    const timers = manualTimers();
+    const local = await startSimulator({ now: () => clock, callbackCheck: 'lenient', timers });
+    try {
+      const g = await grant(local, ALICE);
+      for (const appli of [1, 4]) {
+        expect((await post(local, '/notify', { action: 'subscribe', callbackurl: `${hook.url}/appli${appli}`, appli }, g.access_token)).status).toBe(0);
+      }
+      const first = hook.posted();
+      const date = nowS() - 600;
+      await control(local, 'POST', '/_control/measure', { userid: ALICE, date, measures: [{ type: 1, value: 70_100, unit: -3 }] });
+      const got = await first;
+      expect(got).toEqual({ method: 'POST', path: '/appli1', contentType: 'application/x-www-form-urlencoded', body: `userid=${ALICE}&appli=1&startdate=${date}&enddate=${date + 1}` });
+      // Both attempts of the first round failed: the next round is due 10 s after the first attempt.
+      const retry = await timers.next();
+      expect(retry.ms).toBe(10_000);
+      advance(10);
+      const third = hook.posted();
+      const fourth = third.then(() => hook.posted());
+      retry.fn();
+      await fourth;
+      const log = await control<DeliveryEntry[]>(local, 'GET', '/_control/deliveries');
+      expect(log.map((e) => [e.attempt, e.status, e.ok])).toEqual([[1, 500, false], [2, 500, false], [3, 503, false], [4, 200, true]]);
+      expect(log[1].next_attempt_at).toBe(T0 + 10_000);
+      expect(log.every((e) => e.userid === ALICE && e.appli === 1 && e.delivery === log[0].delivery)).toBe(true);
+      expect(timers.due).toEqual([]);
+      // Blood pressure goes to appli 4 only.
+      const bp = hook.posted();
+      await control(local, 'POST', '/_control/measure', { userid: ALICE, measures: [{ type: 10, value: 12_000, unit: -2 }, { type: 9, value: 8_000, unit: -2 }] });
+      expect((await bp).path).toBe('/appli4');
+    } finally {
+      await local.close();
+      await hook.close();
+    }
+  });
+
+  test('/_control/notify sends any appli now (50 = in bed) and reports each callback; a dead callback loses its subscription after 10 attempts', async () => {
+    const good = await callbackServer(() => 200);
+    const dead = await callbackServer((method) => (method === 'HEAD' ? 200 : 500));
+    const timers = manualTimers();
+    const local = await startSimulator({ now: () => clock, callbackCheck: 'lenient', timers });
+    try {
+      const g = await grant(local, BOB);
+      await post(local, '/notify', { action: 'subscribe', callbackurl: `${good.url}/bed`, appli: 50 }, g.access_token);
+      await post(local, '/notify', { action: 'subscribe', callbackurl: `${dead.url}/bed`, appli: 50 }, g.access_token);
+      const result = await control<NotifyResult>(local, 'POST', '/_control/notify', { userid: BOB, appli: 50 });
+      expect(result.params).toEqual({ userid: BOB, appli: '50' });
+      expect(result.delivered).toEqual([
+        { callbackurl: `${good.url}/bed`, status: 200, ok: true, attempts: 1 },
+        { callbackurl: `${dead.url}/bed`, status: 500, ok: false, attempts: 2, next_attempt_at: T0 + 10_000 },
+      ]);
+      expect(good.received.filter((r) => r.method === 'POST').map((r) => r.body)).toEqual([`userid=${BOB}&appli=50`]);
+      // Activity carries the local day instead of a window.
+      const activity = await control<NotifyResult>(local, 'POST', '/_control/notify', { userid: BOB, appli: 16 });
+      expect(activity).toEqual({ params: { userid: BOB, appli: '16', date: '2026-11-28' }, delivered: [] });
+      // The remaining rounds, run by hand: +10 s, +1–10 min, +1 h, +4 h.
+      const offsets: number[] = [];
+      for (let round = 1; round < 5; round++) {
+        const pending = local.state.outbox[0];
+        offsets.push((pending.dueAt ?? 0) - pending.firstAt);
+        clock = pending.dueAt ?? clock;
+        await control(local, 'POST', '/_control/deliveries/run');
+      }
+      expect(offsets[0]).toBe(10_000);
+      expect(offsets[1]).toBeGreaterThanOrEqual(60_000);
+      expect(offsets[1]).toBeLessThanOrEqual(600_000);
+      expect(offsets.slice(2)).toEqual([3_600_000, 14_400_000]);
+      const log = await control<DeliveryEntry[]>(local, 'GET', '/_control/deliveries');
+      const deadLog = log.filter((e) => e.callbackurl.startsWith(dead.url));
+      expect(deadLog.map((e) => e.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(deadLog[9].subscription_removed).toBe(true);
+      const later = await grant(local, BOB); // the first token expired during the 4 hours
+      expect((await post<{ profiles: Array<{ callbackurl: string }> }>(local, '/notify', { action: 'list' }, later.access_token)).body.profiles.map((p) => p.callbackurl))
+        .toEqual([`${good.url}/bed`]);
+      expect(local.state.outbox).toEqual([]);
+      expect((await fetch(`${local.url}/_control/notify`, { method: 'POST', body: JSON.stringify({ userid: BOB, appli: 3 }) })).status).toBe(400);
+    } finally {
+      await local.close();
+      await good.close();
+      await dead.close();
+    }
   });
 });
 

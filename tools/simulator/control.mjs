@@ -2,7 +2,9 @@
 // The control API (`/_control/…`, JSON, no token, never logged or faulted): what tests and the demo
 // use to add data, mint grants, expire tokens, inject faults and read the request log.
 import { DEVICE_MODELS, KNOWN_SCOPES } from './data.mjs';
+import { appliForMeasureTypes, notifyInBackground, runDueDeliveries, sendNotification } from './delivery.mjs';
 import { isFault } from './faults.mjs';
+import { isAppli } from './notify.mjs';
 import { splitList } from './params.mjs';
 import { hash32 } from './random.mjs';
 import { sendControl } from './reply.mjs';
@@ -101,13 +103,15 @@ function addMeasure(sim, res, body) {
   const deviceid = body.deviceid === null ? null : typeof body.deviceid === 'string' ? body.deviceid : dev?.deviceid ?? null;
   const grpid = sim.state.nextGrpid;
   sim.state.nextGrpid += 1 + (hash32(`grp:${grpid}`) % 30);
+  const date = isNum(body.date) ? Math.floor(body.date) : t;
+  const category = Number.isInteger(body.category) ? body.category : 1;
   person.groups.push({
     grpid,
     attrib: Number.isInteger(body.attrib) ? body.attrib : 0,
-    date: isNum(body.date) ? Math.floor(body.date) : t,
+    date,
     created: t,
     modified: t,
-    category: Number.isInteger(body.category) ? body.category : 1,
+    category,
     deviceid,
     hash_deviceid: deviceid,
     measures: measures.map((x) => ({ value: x.value, type: x.type, unit: x.unit, algo: 0, fm: deviceid ? 3 : 128 })),
@@ -116,6 +120,12 @@ function addMeasure(sim, res, body) {
     comment: null,
   });
   sendControl(res, 200, { grpid });
+  // Objectives (category 2) are not new measurements: nothing to notify.
+  if (category === 1) {
+    for (const appli of appliForMeasureTypes(measures.map((x) => x.type))) {
+      notifyInBackground(sim, person.userid, appli, { startdate: date, enddate: date + 1 });
+    }
+  }
 }
 
 /**
@@ -144,11 +154,14 @@ function addSleepSummary(sim, res, body) {
   const id = sim.state.nextSummaryId;
   sim.state.nextSummaryId += 1 + (hash32(`sum:${id}`) % 60);
   const t = sim.nowS();
+  const startdate = Math.floor(body.startdate);
+  const enddate = Math.floor(body.enddate);
   person.summaries.push({
     id, timezone: tz, model: 32, model_id: 63, hash_deviceid: sensor?.hash_deviceid ?? null,
-    startdate: Math.floor(body.startdate), enddate: Math.floor(body.enddate), date, created: t, modified: t, data: { ...body.data },
+    startdate, enddate, date, created: t, modified: t, data: { ...body.data },
   });
   sendControl(res, 200, { id });
+  notifyInBackground(sim, person.userid, 44, { startdate, enddate });
 }
 
 /**
@@ -173,6 +186,11 @@ function addSleepSegments(sim, res, body) {
   }
   person.segments.sort((a, b) => a.startdate - b.startdate);
   sendControl(res, 200, { added: segs.length });
+  if (segs.length) {
+    const startdate = Math.min(...segs.map((s) => Math.floor(s.startdate)));
+    const enddate = Math.max(...segs.map((s) => Math.floor(s.enddate)));
+    notifyInBackground(sim, person.userid, 44, { startdate, enddate });
+  }
 }
 
 /**
@@ -231,6 +249,41 @@ function addFault(sim, res, body) {
   };
   sim.state.faults.push(f);
   sendControl(res, 200, { ok: true, ...f });
+}
+
+/** Categories whose notification carries the window of the new data. */
+const WINDOW_APPLIS = new Set([1, 2, 4, 44, 54, 55, 58]);
+
+/**
+ * POST /_control/notify: sends a notification now and answers with the first round per callback.
+ * @param {SimContext} sim
+ * @param {ServerResponse} res
+ * @param {JsonBody} body
+ */
+async function notifyNow(sim, res, body) {
+  const person = personOr404(sim, res, body.userid);
+  if (!person) {
+    return;
+  }
+  if (!isAppli(body.appli)) {
+    sendControl(res, 400, { error: 'appli must be a notification category (1, 2, 4, 16, 44, 46, 50, 51, 52, 54, 55, 58)' });
+    return;
+  }
+  /** @type {Record<string, string | number>} */
+  const fields = {};
+  for (const k of ['startdate', 'enddate', 'date', 'deviceid', 'action']) {
+    if (typeof body[k] === 'string' || isNum(body[k])) {
+      fields[k] = body[k];
+    }
+  }
+  if (WINDOW_APPLIS.has(body.appli) && fields.startdate === undefined && fields.enddate === undefined) {
+    fields.startdate = sim.nowS();
+    fields.enddate = sim.nowS();
+  }
+  if (body.appli === 16 && fields.date === undefined) {
+    fields.date = ymd(person.timezone, sim.nowS());
+  }
+  sendControl(res, 200, await sendNotification(sim, person.userid, body.appli, fields));
 }
 
 /**
@@ -297,6 +350,17 @@ export async function control(sim, req, res, path, query, bodyText) {
       }
       return sendControl(res, 200, { ok: true, blocked: state.blocked });
     }
+    case 'POST /_control/notify':
+      return await notifyNow(sim, res, body);
+    case 'GET /_control/deliveries': {
+      const since = Number(query.get('since') ?? 0) || 0;
+      return sendControl(res, 200, state.deliveries.filter((d) => d.i >= since));
+    }
+    case 'POST /_control/deliveries/run':
+      return sendControl(res, 200, await runDueDeliveries(sim, { all: body.all === true }));
+    case 'POST /_control/deliveries/clear':
+      state.deliveries = [];
+      return sendControl(res, 200, { ok: true, next: state.nextDeliveryIndex, pending: state.outbox.length });
     case 'GET /_control/subscriptions':
       return sendControl(res, 200, Object.fromEntries([...state.people.values()].map((p) => [p.userid, p.subscriptions])));
     default: {

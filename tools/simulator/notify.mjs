@@ -67,11 +67,22 @@ function appliParam(params, name, required, fallback) {
 }
 
 /**
+ * What Withings does before it accepts a callback: the URL rules, then an HTTP HEAD that must
+ * answer 2xx in time; anything else is 293.
  * @param {SimContext} sim
  * @param {string} url
  */
 async function checkCallback(sim, url) {
   if (callbackProblem(sim, url)) {
+    throw badCallback();
+  }
+  let status = 0;
+  try {
+    ({ status } = await sim.callbackClient({ method: 'HEAD', url, headers: {}, timeoutMs: sim.callbackTimeoutMs }));
+  } catch {
+    status = 0;
+  }
+  if (status < 200 || status > 299) {
     throw badCallback();
   }
 }

@@ -5,8 +5,10 @@
 import http from 'node:http';
 
 import { dataCall } from './api.mjs';
+import { sendCallbackRequest } from './callback-http.mjs';
 import { control } from './control.mjs';
 import { generateDemoData } from './data.mjs';
+import { cancelDeliveries } from './delivery.mjs';
 import { applyFault, hang, takeFault } from './faults.mjs';
 import { authorize, tokenEndpoint } from './oauth.mjs';
 import { invalidParams, record, Reply, send, sendEnvelope } from './reply.mjs';
@@ -94,8 +96,9 @@ function createContext(options) {
     callbackCheck: options.callbackCheck === 'lenient' ? 'lenient' : 'strict',
     rateLimitPerMinute: Number(options.rateLimitPerMinute) > 0 ? Number(options.rateLimitPerMinute) : 0,
     clients,
-    timers: options.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(/** @type {NodeJS.Timeout} */ (h)) },
-    callbackClient: options.callbackClient ?? (async () => ({ status: 200 })),
+    // Retry timers must not keep a process alive (a test, the demo) that is done otherwise.
+    timers: options.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms).unref(), clearTimeout: (h) => clearTimeout(/** @type {NodeJS.Timeout} */ (h)) },
+    callbackClient: options.callbackClient ?? sendCallbackRequest,
     callbackTimeoutMs: options.callbackTimeoutMs ?? 2_000,
     state,
     hanging: new Set(),
@@ -256,6 +259,7 @@ export async function startSimulator(options = {}) {
     close() {
       closing ??= new Promise((resolve) => {
         sim.closed = true;
+        cancelDeliveries(sim);
         sim.state.pending.splice(0);
         server.close(() => resolve());
         for (const res of sim.hanging) {
