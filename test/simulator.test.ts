@@ -7,7 +7,7 @@ import { type AddressInfo } from 'node:net';
 
 import { startSimulator } from '../tools/simulator/server.mjs';
 import type {
-  DeliveryEntry, Envelope, Group, LogEntry, Measure, MeasPage, NotifyResult, RawData, Segment, Simulator as Sim, SimTimers, Summary,
+  ActivityPage, ActivityRow, DeliveryEntry, DevicesBody, Envelope, GoalsBody, Group, LogEntry, Measure, MeasPage, NotifyResult, RawData, Segment, Simulator as Sim, SimTimers, Summary,
   SummaryPage, TokenBody,
 } from '../tools/simulator/types.js';
 
@@ -330,17 +330,20 @@ describe('sleep', () => {
     expect(plain.body.series[0].data).not.toHaveProperty('rr_average');
     const all: Summary[] = [];
     let offset = 0;
+    // Every night of November so far (the history goes back 60 nights).
+    const november = (await rawData(sim, ALICE)).sleep_summaries.filter((s) => s.date.startsWith('2026-11-')).length;
+    expect(november).toBe(28);
     for (let page = 0; page < 10; page++) {
       const r = await post<SummaryPage>(sim, '/v2/sleep', { action: 'getsummary', startdateymd: '2026-11-01', enddateymd: '2026-11-30', data_fields: 'sleep_score', offset }, g.access_token);
       all.push(...r.body.series);
-      expect(r.body.more).toBe(all.length < 14);
+      expect(r.body.more).toBe(all.length < november);
       if (!r.body.more) {
         break;
       }
       offset = r.body.offset;
     }
-    expect(all.length).toBe(14);
-    expect(new Set(all.map((s) => s.id)).size).toBe(14);
+    expect(all.length).toBe(november);
+    expect(new Set(all.map((s) => s.id)).size).toBe(november);
     expect(all.every((s) => s.enddate <= nowS() && /^\d{4}-\d{2}-\d{2}$/.test(s.date))).toBe(true);
     const lastNight = await post<SummaryPage>(sim, '/v2/sleep', { action: 'getsummary', startdateymd: '2026-11-28', enddateymd: '2026-11-28' }, g.access_token);
     expect(lastNight.body.series.map((s) => s.date)).toEqual(['2026-11-28']);
@@ -572,6 +575,144 @@ describe('notifications', () => {
   });
 });
 
+describe('activity, newer data, goals and devices', () => {
+  test('getactivity: ~120 days of the watch, paging with more/offset, data_fields, lastupdate', async () => {
+    const local = await startSimulator({ now: () => clock, pageSize: { getactivity: 50 } });
+    try {
+      const g = await grant(local, ALICE);
+      const rows: ActivityRow[] = [];
+      let offset = 0;
+      for (let page = 0; page < 5; page++) {
+        const r = await post<ActivityPage>(local, '/v2/measure', { action: 'getactivity', startdateymd: '2026-01-01', enddateymd: '2026-12-31', data_fields: 'steps,distance,hr_average', offset }, g.access_token);
+        expect(r.status).toBe(0);
+        rows.push(...r.body.activities);
+        if (!r.body.more) {
+          expect(r.body.offset).toBe(rows.length);
+          break;
+        }
+        offset = r.body.offset;
+      }
+      expect(rows.length).toBeGreaterThanOrEqual(119);
+      expect(rows.length).toBeLessThanOrEqual(121);
+      expect(rows.map((r) => r.date)).toEqual([...rows.map((r) => r.date)].sort());
+      expect(rows[rows.length - 1].date).toBe('2026-11-28');
+      expect(rows.every((r) => Object.keys(r).sort().join() === 'brand,date,deviceid,distance,hash_deviceid,hr_average,is_tracker,model,modelid,modified,steps,timezone')).toBe(true);
+      expect(rows[0]).toEqual(expect.objectContaining({ timezone: 'Europe/Paris', model: 'ScanWatch 2', modelid: 94, brand: 1, is_tracker: true }));
+      // Bob has no tracker; a call without a date window or lastupdate is invalid.
+      const bob = await grant(local, BOB);
+      expect((await post<ActivityPage>(local, '/v2/measure', { action: 'getactivity', lastupdate: 0 }, bob.access_token)).body.activities).toEqual([]);
+      expect((await post(local, '/v2/measure', { action: 'getactivity' }, g.access_token)).status).toBe(503);
+      // Only today changed in the last 10 minutes.
+      const recent = await post<ActivityPage>(local, '/v2/measure', { action: 'getactivity', lastupdate: nowS() - 600 }, g.access_token);
+      expect(recent.body.activities.map((r) => r.date)).toEqual(['2026-11-28']);
+      expect(Object.keys(recent.body.activities[0])).toEqual(expect.arrayContaining(['soft', 'moderate', 'intense', 'active', 'calories', 'totalcalories', 'hr_zone_3', 'elevation']));
+    } finally {
+      await local.close();
+    }
+  });
+
+  test("today's row grows with the clock in the person's time zone; /_control/activity overrides a day", async () => {
+    const local = await startSimulator({ now: () => clock });
+    try {
+      const today = async (): Promise<ActivityRow | undefined> => {
+        const g = await grant(local, ALICE);
+        const r = await post<ActivityPage>(local, '/v2/measure', { action: 'getactivity', startdateymd: '2026-11-28', enddateymd: '2026-11-28' }, g.access_token);
+        return r.body.activities[0];
+      };
+      const at15 = await today(); // 15:00 in Paris
+      advance(3 * 3600);
+      const at18 = await today();
+      expect(at18!.steps!).toBeGreaterThan(at15!.steps!);
+      expect(at18!.modified).toBeGreaterThan(at15!.modified);
+      expect(at18!.active).toBe(at18!.moderate! + at18!.intense!);
+      advance(8 * 3600); // 02:00 on the 29th in Paris: the 28th is final
+      const final = await today();
+      advance(3600);
+      expect(await today()).toEqual(final);
+      const set = await control<ActivityRow>(local, 'POST', '/_control/activity', { userid: ALICE, date: '2026-11-28', steps: 12345 });
+      expect(set).toEqual(expect.objectContaining({ date: '2026-11-28', steps: 12345, modified: nowS() }));
+      expect((await today())!.steps).toBe(12345);
+      expect((await fetch(`${local.url}/_control/activity`, { method: 'POST', body: JSON.stringify({ userid: ALICE, date: 'yesterday' }) })).status).toBe(400);
+    } finally {
+      await local.close();
+    }
+  });
+
+  test('getsummary returns the newer fields when asked, with -1 where a value was not computed', async () => {
+    const g = await grant(sim, ALICE);
+    const fields = 'sleep_score,snoring,snoringepisodecount,breathing_disturbances_intensity,apnea_hypopnea_index,total_sleep_time,total_timeinbed,sleep_efficiency,hr_average,hr_min,hr_max,rr_average,rr_min,rr_max';
+    const r = await post<SummaryPage>(sim, '/v2/sleep', { action: 'getsummary', startdateymd: '2026-09-01', enddateymd: '2026-11-30', data_fields: fields }, g.access_token);
+    const series = r.body.series;
+    expect(series.every((x) => Object.keys(x.data).sort().join() === fields.split(',').sort().join())).toBe(true);
+    expect(series.some((x) => x.data.apnea_hypopnea_index === -1)).toBe(true);
+    const all = (await rawData(sim, ALICE)).sleep_summaries;
+    const short = all.filter((x) => x.data.breathing_disturbances_intensity === -1);
+    expect(short.length).toBe(1);
+    expect(short[0].data.total_timeinbed).toBeLessThan(5 * 3600);
+    const score = all.map((x) => x.data.sleep_score as number);
+    expect(score.every((v) => v >= 0 && v <= 100)).toBe(true);
+    expect(all.every((x) => (x.data.sleep_efficiency as number) > 0 && (x.data.sleep_efficiency as number) <= 1)).toBe(true);
+  });
+
+  test("Alice's Body Scan and watch: newer measure types, segments, an unknown type; months of history for both", async () => {
+    const alice = await rawData(sim, ALICE);
+    const types = new Set(alice.measuregrps.flatMap((x) => x.measures.map((m) => m.type)));
+    for (const t of [123, 155, 167, 168, 169, 170, 196, 226, 227, 173, 174, 175, 310]) {
+      expect([t, types.has(t)]).toEqual([t, true]);
+    }
+    const value = (type: number): number => realValue(alice.measuregrps.find((x) => x.measures.some((m) => m.type === type))!.measures.find((m) => m.type === type)!);
+    expect(value(123)).toBeGreaterThan(35);
+    expect(value(123)).toBeLessThan(50);
+    expect(value(226)).toBeGreaterThan(1200);
+    expect(value(227)).toBeGreaterThan(30);
+    expect(value(168) + value(169)).toBeLessThan(60);
+    const segmental = alice.measuregrps.find((x) => x.measures.some((m) => m.type === 173))!;
+    expect(segmental.measures.filter((m) => m.type === 173).map((m) => m.position)).toEqual([2, 3, 10, 11, 12]);
+    expect(alice.measuregrps.some((x) => x.attrib === 15 && x.measures.some((m) => m.type === 167))).toBe(true);
+    const bob = await rawData(sim, BOB);
+    const span = (groups: Group[], type: number): number => {
+      const dates = groups.filter((x) => x.category === 1 && x.measures.some((m) => m.type === type)).map((x) => x.date);
+      return (Math.max(...dates) - Math.min(...dates)) / 86400;
+    };
+    expect(span(alice.measuregrps, 1)).toBeGreaterThanOrEqual(120);
+    expect(span(bob.measuregrps, 10)).toBeGreaterThanOrEqual(120);
+    expect(span(bob.measuregrps, 1)).toBeGreaterThanOrEqual(120);
+    // Stage segments only for the recent nights, so that replies stay small.
+    expect(Math.min(...alice.sleep_segments.map((x) => x.startdate))).toBeGreaterThan(nowS() - 16 * 86400);
+  });
+
+  test('goals: steps, sleep in seconds, weight as value/unit; an empty list when there are none', async () => {
+    const a = await grant(sim, ALICE);
+    expect((await post<GoalsBody>(sim, '/v2/user', { action: 'getgoals' }, a.access_token)).body).toEqual({ goals: { steps: 10000, sleep: 28800, weight: { value: 68000, unit: -3 } } });
+    const b = await grant(sim, BOB);
+    expect((await post<GoalsBody>(sim, '/v2/user', { action: 'getgoals' }, b.access_token)).body).toEqual({ goals: [] });
+  });
+
+  test('devices: every battery kind, a thermometer shared by both people, /_control/device changes or removes one', async () => {
+    const local = await startSimulator({ now: () => clock });
+    try {
+      const devices = async (userid: string): Promise<DevicesBody['devices']> => (await post<DevicesBody>(local, '/v2/user', { action: 'getdevice' }, (await grant(local, userid)).access_token)).body.devices;
+      const alice = await devices(ALICE);
+      const bob = await devices(BOB);
+      expect(alice.map((d) => [d.model, d.battery])).toEqual([['Body Scan', 'medium'], ['ScanWatch 2', 'high'], ['Aura Dock', 'unknown'], ['Aura Sensor V2', 'high'], ['Thermo', 'medium']]);
+      expect(new Set([...alice, ...bob].map((d) => d.battery))).toEqual(new Set(['high', 'medium', 'low', 'unknown']));
+      const thermo = alice.find((d) => d.model === 'Thermo')!;
+      expect(bob.find((d) => d.model === 'Thermo')).toEqual(thermo);
+      expect(thermo.last_session_date).toBeGreaterThan(0); // Bob's readings count for the shared device
+      await control(local, 'POST', '/_control/device', { userid: ALICE, deviceid: thermo.deviceid, battery: 'low' });
+      expect((await devices(BOB)).find((d) => d.deviceid === thermo.deviceid)!.battery).toBe('low');
+      const removed = await control<DevicesBody>(local, 'POST', '/_control/device', { userid: ALICE, deviceid: thermo.deviceid, remove: true });
+      expect(removed.devices.map((d) => d.model)).not.toContain('Thermo');
+      expect((await devices(ALICE)).map((d) => d.model)).not.toContain('Thermo');
+      expect((await devices(BOB)).map((d) => d.model)).toContain('Thermo');
+      expect((await fetch(`${local.url}/_control/device`, { method: 'POST', body: JSON.stringify({ userid: ALICE, deviceid: 'nope' }) })).status).toBe(404);
+      expect((await fetch(`${local.url}/_control/device`, { method: 'POST', body: JSON.stringify({ userid: BOB, deviceid: thermo.deviceid, battery: 'full' }) })).status).toBe(400);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
 describe('faults, blocking and the request log', () => {
   afterEach(async () => {
     await control(sim, 'POST', '/_control/faults/clear');
@@ -674,8 +815,8 @@ describe('demo data', () => {
     expect(s.wakeup_latency).toBe(s.durationtowakeup);
     // sleep_state: a segment in the last 6 hours (Bob's night under way).
     expect(bob.sleep_segments.some((x) => x.enddate >= nowS() - 6 * 3600 && x.state >= 0 && x.state <= 3)).toBe(true);
-    expect(alice.sleep_summaries.length).toBe(14);
-    expect(bob.sleep_summaries.length).toBe(14);
+    expect(alice.sleep_summaries.length).toBe(60);
+    expect(bob.sleep_summaries.length).toBe(60);
     expect(alice.timezone).toBe('Europe/Paris');
     expect(bob.timezone).toBe('America/New_York');
   });

@@ -1,6 +1,7 @@
 // @ts-check
 // The control API (`/_control/…`, JSON, no token, never logged or faulted): what tests and the demo
 // use to add data, mint grants, expire tokens, inject faults and read the request log.
+import { ACTIVITY_FIELDS, activityRows } from './activity-data.mjs';
 import { DEVICE_MODELS, KNOWN_SCOPES } from './data.mjs';
 import { appliForMeasureTypes, notifyInBackground, runDueDeliveries, sendNotification } from './delivery.mjs';
 import { isFault } from './faults.mjs';
@@ -8,7 +9,7 @@ import { isAppli } from './notify.mjs';
 import { splitList } from './params.mjs';
 import { hash32 } from './random.mjs';
 import { sendControl } from './reply.mjs';
-import { ymd } from './time.mjs';
+import { isYmd, ymd } from './time.mjs';
 import { issueTokens, newGrant } from './tokens.mjs';
 import { devicesOf, goalsOf } from './user.mjs';
 import { orderedGroups, orderedSummaries, visibleGroups, visibleSegments, visibleSummaries } from './visible.mjs';
@@ -58,7 +59,7 @@ function personOr404(sim, res, userid) {
  * Everything of a person that is visible now, unfiltered, in API order.
  * @param {SimContext} sim
  * @param {Person} person
- * @returns {Omit<RawData, 'activities'>}
+ * @returns {RawData}
  */
 function rawData(sim, person) {
   return {
@@ -68,6 +69,7 @@ function rawData(sim, person) {
     measuregrps: orderedGroups(sim, visibleGroups(sim, person)),
     sleep_summaries: orderedSummaries(sim, visibleSummaries(sim, person)),
     sleep_segments: visibleSegments(sim, person),
+    activities: activityRows(sim, person),
     devices: devicesOf(sim, person),
     goals: goalsOf(person).goals,
   };
@@ -251,6 +253,70 @@ function addFault(sim, res, body) {
   sendControl(res, 200, { ok: true, ...f });
 }
 
+/** @type {ReadonlySet<string>} */
+const BATTERIES = new Set(['high', 'medium', 'low', 'unknown']);
+
+/**
+ * POST /_control/activity: sets fields of one day (the generated ones stay for fields not named).
+ * @param {SimContext} sim
+ * @param {ServerResponse} res
+ * @param {JsonBody} body
+ */
+function setActivity(sim, res, body) {
+  const person = personOr404(sim, res, body.userid);
+  if (!person) {
+    return;
+  }
+  if (!isYmd(body.date)) {
+    sendControl(res, 400, { error: 'date must be YYYY-MM-DD' });
+    return;
+  }
+  /** @type {Record<string, number>} */
+  const fields = {};
+  for (const k of ACTIVITY_FIELDS) {
+    if (body[k] !== undefined) {
+      if (!isNum(body[k]) || body[k] < 0) {
+        sendControl(res, 400, { error: `${k} must be a number ≥ 0` });
+        return;
+      }
+      fields[k] = body[k];
+    }
+  }
+  const previous = person.activityOverrides.get(body.date);
+  person.activityOverrides.set(body.date, { fields: { ...previous?.fields, ...fields }, modified: sim.nowS() });
+  sendControl(res, 200, activityRows(sim, person).find((r) => r.date === body.date) ?? null);
+  notifyInBackground(sim, person.userid, 16, { date: body.date });
+}
+
+/**
+ * POST /_control/device: changes a device's battery (for every person who shares it) or removes it
+ * from one person's list.
+ * @param {SimContext} sim
+ * @param {ServerResponse} res
+ * @param {JsonBody} body
+ */
+function changeDevice(sim, res, body) {
+  const person = personOr404(sim, res, body.userid);
+  if (!person) {
+    return;
+  }
+  const dev = person.devices.find((d) => d.deviceid === body.deviceid);
+  if (!dev) {
+    sendControl(res, 404, { error: 'unknown deviceid' });
+    return;
+  }
+  if (body.battery !== undefined && !BATTERIES.has(body.battery)) {
+    sendControl(res, 400, { error: 'battery must be high, medium, low or unknown' });
+    return;
+  }
+  if (body.remove === true) {
+    person.devices.splice(person.devices.indexOf(dev), 1);
+  } else if (body.battery !== undefined) {
+    dev.battery = body.battery;
+  }
+  sendControl(res, 200, { devices: devicesOf(sim, person) });
+}
+
 /** Categories whose notification carries the window of the new data. */
 const WINDOW_APPLIS = new Set([1, 2, 4, 44, 54, 55, 58]);
 
@@ -350,6 +416,10 @@ export async function control(sim, req, res, path, query, bodyText) {
       }
       return sendControl(res, 200, { ok: true, blocked: state.blocked });
     }
+    case 'POST /_control/activity':
+      return setActivity(sim, res, body);
+    case 'POST /_control/device':
+      return changeDevice(sim, res, body);
     case 'POST /_control/notify':
       return await notifyNow(sim, res, body);
     case 'GET /_control/deliveries': {

@@ -117,12 +117,61 @@ function nights(rand, person, sensor, t0, limit, count, { bedHour, apnea }) {
   for (let back = 0; out.length < count && back < count + 10; back++) {
     const evening = dayBefore(person.timezone, t0, back + 1);
     const start = localToEpoch(person.timezone, evening.y, evening.m, evening.d, bedHour, 0) + int(rand, -40, 40) * MIN + int(rand, 0, 59);
-    const targetEnd = start + int(rand, 450, 500) * MIN;
+    // One short night (under 5 h: breathing disturbances are not computed, -1) among the older ones.
+    const short = out.length === SHORT_NIGHT;
+    const targetEnd = start + (short ? int(rand, 200, 260) : int(rand, 450, 500)) * MIN;
     if (targetEnd + 30 * MIN > limit) {
       continue;
     }
     const segs = stageSegments(rand, start, targetEnd, sensor.hash_deviceid);
-    out.push({ segs, data: summaryData(person.userid, segs, rand, { apnea }) });
+    const data = summaryData(person.userid, segs, rand, { apnea });
+    // The apnea-hypopnea index is sometimes not computed even for a long night.
+    if (apnea && out.length % 9 === 4) {
+      data.apnea_hypopnea_index = -1;
+    }
+    out.push({ segs, data });
+  }
+  return out;
+}
+
+/** Nights with a summary; stage segments are kept for the latest SEGMENT_NIGHTS only (reply sizes). */
+const SUMMARY_NIGHTS = 60;
+const SEGMENT_NIGHTS = 14;
+const SHORT_NIGHT = 17;
+/** Days of body measures and blood pressure. */
+const HISTORY_DAYS = 125;
+/** Days of activity, today included. */
+const ACTIVITY_DAYS = 120;
+
+/**
+ * Adds nights to a person: every summary, the segments of the latest ones.
+ * @param {() => number} rand
+ * @param {Person} person
+ * @param {Device} sensor
+ * @param {Array<{segs: Segment[], data: SummaryData}>} list newest first
+ */
+function addNights(rand, person, sensor, list) {
+  list.forEach(({ segs, data }, i) => {
+    if (i < SEGMENT_NIGHTS) {
+      person.segments.push(...segs);
+    }
+    person.summaries.push(summaryOf(person, sensor, segs, data, segs[segs.length - 1].enddate + int(rand, 5, 30) * MIN));
+  });
+}
+
+/**
+ * Morning instants of a sparser history (every 1–3 days) from `fromBack` to HISTORY_DAYS days back.
+ * @param {() => number} rand
+ * @param {string} tz
+ * @param {number} t0
+ * @param {number} fromBack
+ * @param {number} hour
+ */
+function sparseMornings(rand, tz, t0, fromBack, hour) {
+  const out = [];
+  for (let back = fromBack + int(rand, 0, 1); back < HISTORY_DAYS; back += int(rand, 1, 3)) {
+    const day = dayBefore(tz, t0, back);
+    out.push({ back, date: localToEpoch(tz, day.y, day.m, day.d, hour, 0) + int(rand, 0, 40 * MIN) });
   }
   return out;
 }
@@ -165,19 +214,22 @@ function alice(rand, t0) {
     userid: ALICE, name: 'Alice', timezone: tz, devices: [], goals: [], groups: [], summaries: [], segments: [], subscriptions: [],
     tracker: null, activityOverrides: new Map(),
   };
-  const scale = device(rand, t0, tz, 'Body Cardio', 'medium');
+  const scale = device(rand, t0, tz, 'Body Scan', 'medium');
   const watch = device(rand, t0, tz, 'ScanWatch 2', 'high');
-  const dock = device(rand, t0, tz, 'Aura Dock', 'high');
+  // The dock is mains powered: Withings reports its battery as unknown.
+  const dock = device(rand, t0, tz, 'Aura Dock', 'unknown');
   const sensor = device(rand, t0, tz, 'Aura Sensor V2', 'high');
   person.devices = [scale, watch, dock, sensor];
   person.goals = { steps: 10000, sleep: 28800, weight: { value: 68000, unit: -3 } };
+  person.tracker = { device: watch, firstDate: ymd(tz, t0 - (ACTIVITY_DAYS - 1) * DAY) };
   const g = person.groups;
 
   // Height, entered by hand long ago (grpid below 2^31 like old groups).
   const heightDate = t0 - 400 * DAY - int(rand, 0, 3600);
   g.push({ ...group(null, { date: heightDate, created: heightDate + 1, attrib: 2, measures: [m(4, 1680, -3)] }), grpid: 1_987_654_321 });
 
-  // Body Cardio weigh-ins each morning: a composition group, a standing-pulse group, a PWV group.
+  // Body Scan weigh-ins each morning for 30 days: a composition group, a standing-pulse group, a PWV
+  // group, and the newer Body Scan measures (below); then every 1–3 days, composition only.
   const weighins = [];
   for (let back = 0; weighins.length < 30 && back < 32; back++) {
     const day = dayBefore(tz, t0, back);
@@ -216,9 +268,39 @@ function alice(rand, t0) {
     }
     g.push(group(scale, { date, created, measures: [m(11, int(rand, 62, 78) * 100, -2, alg)] }));
     g.push(group(scale, { date, created, measures: [m(91, int(rand, 6_900, 7_600), -3, alg), m(155, int(rand, 36, 42) * 10, -1, alg)] }));
+    // Water split, visceral fat, basal metabolic rate, metabolic age, and segmental composition
+    // (one measure per body segment: arms 2/3, legs 10/11, torso 12).
+    const ecw = round(hydration * 0.41);
+    /** @type {Measure[]} */
+    const segmental = [];
+    for (const [position, share] of [[2, 0.055], [3, 0.054], [10, 0.175], [11, 0.176], [12, 0.46]]) {
+      segmental.push(m(173, round((ffm * share) / 10), -2, { ...alg, position }), m(174, round((fatMass * share) / 10), -2, { ...alg, position }),
+        m(175, round((muscle * share) / 10), -2, { ...alg, position }));
+    }
+    g.push(group(scale, {
+      date, created, measures: [
+        m(168, round(ecw / 10), -2, alg), m(169, round((hydration - ecw) / 10), -2, alg), m(170, int(rand, 55, 70), -1, alg),
+        m(226, round(370 + 21.6 * (ffm / 1000)), 0, alg), m(227, int(rand, 34, 39), 0, alg), ...segmental,
+      ],
+    }));
+    // Nerve health and electrodermal activity of the feet: a guided measurement, once a week.
+    if (back % 7 === 2) {
+      g.push(group(scale, { date, created, attrib: 15, measures: [m(167, int(rand, 70, 88), 0, alg), m(196, int(rand, 60, 85), 0, alg)] }));
+    }
     if (back === 0) {
       latest = { date, created };
     }
+  }
+  for (const { back, date } of sparseMornings(rand, tz, t0, 31, 7)) {
+    const weight = round(72_350 - back * 35 + (rand() - 0.5) * 900);
+    const fatRatio = round(18_457 + back * 20 + (rand() - 0.5) * 700);
+    const fatMass = round((weight * fatRatio) / 100_000);
+    const alg = { algo: 3, fm: 3 };
+    g.push(group(scale, {
+      date, created: date + int(rand, 30, 150), measures: [
+        m(1, weight, -3, alg), m(5, weight - fatMass, -3, alg), m(6, fatRatio, -3, alg), m(8, round(fatMass / 10), -2, alg),
+      ],
+    }));
   }
   // A guest (ambiguous, attrib 1) stepped on the scale after Alice's latest weigh-in.
   if (latest) {
@@ -246,14 +328,23 @@ function alice(rand, t0) {
       }
     }
   }
+  // ScanWatch 2: VO2 max estimated once a week; one group with a measure type this simulator does
+  // not document (a newer firmware), with the undocumented extra keys real replies carry.
+  for (let back = 3; back < 90; back += 7) {
+    const day = dayBefore(tz, t0, back);
+    const date = localToEpoch(tz, day.y, day.m, day.d, 21, int(rand, 0, 59));
+    g.push(group(watch, { date, created: date + int(rand, 10, 60) * MIN, measures: [m(123, int(rand, 4_050, 4_300), -2)] }));
+  }
+  {
+    const day = dayBefore(tz, t0, 5);
+    const date = localToEpoch(tz, day.y, day.m, day.d, 12, 0);
+    g.push(group(watch, { date, created: date + 20 * MIN, measures: [m(310, 4_213, -2, { algo: 0, fm: 128, apppfmid: 7, appliver: 5_080_310 })] }));
+  }
   // The weight objective (category 2), newer than everything else.
   g.push(group(null, { date: t0 - 30, created: t0 - 30, attrib: 2, category: 2, measures: [m(1, 68_000, -3)] }));
 
-  // Sleep Analyzer: the last 14 nights.
-  for (const { segs, data } of nights(rand, person, sensor, t0, t0 - HOUR, 14, { bedHour: 23, apnea: true })) {
-    person.segments.push(...segs);
-    person.summaries.push(summaryOf(person, sensor, segs, data, segs[segs.length - 1].enddate + int(rand, 5, 30) * MIN));
-  }
+  // Sleep Analyzer: the last 60 nights.
+  addNights(rand, person, sensor, nights(rand, person, sensor, t0, t0 - HOUR, SUMMARY_NIGHTS, { bedHour: 23, apnea: true }));
   return person;
 }
 
@@ -277,10 +368,11 @@ function bob(rand, t0) {
   person.devices = [bpm, thermo, scale, dock, sensor];
   person.goals = [];
   const g = person.groups;
-  for (let back = 0; back < 30; back++) {
+  for (let back = 0; back < HISTORY_DAYS; back++) {
     const day = dayBefore(tz, t0, back);
-    // Blood pressure twice a day.
-    for (const [hh, spread] of [[7, 30], [20, 60]]) {
+    const recent = back < 30;
+    // Blood pressure twice a day for 30 days, in the morning before that.
+    for (const [hh, spread] of recent ? [[7, 30], [20, 60]] : [[7, 30]]) {
       const date = localToEpoch(tz, day.y, day.m, day.d, hh, 30) + int(rand, 0, spread * MIN);
       const created = date + int(rand, 20, 120);
       if (created <= t0 - 2 * MIN) {
@@ -291,15 +383,15 @@ function bob(rand, t0) {
       }
     }
     // Thermo every third day.
-    if (back % 3 === 1) {
+    if (recent && back % 3 === 1) {
       const date = localToEpoch(tz, day.y, day.m, day.d, 8, int(rand, 5, 25));
       const created = date + int(rand, 10, 40);
       if (created <= t0 - 2 * MIN) {
         g.push(group(thermo, { date, created, measures: [m(12, int(rand, 3_640, 3_720), -2, { algo: 0, fm: 131 })] }));
       }
     }
-    // Body+ every other day.
-    if (back % 2 === 0) {
+    // Body+ every other day, every fourth day before that.
+    if (back % (recent ? 2 : 4) === 0) {
       const date = localToEpoch(tz, day.y, day.m, day.d, 6, 45) + int(rand, 0, 30 * MIN);
       const created = date + int(rand, 30, 240);
       if (created <= t0 - 2 * MIN) {
@@ -310,13 +402,10 @@ function bob(rand, t0) {
       }
     }
   }
-  // Sleep: a session under way (started ~4 h before the start, 8 h long), and 14 earlier nights.
+  // Sleep: a session under way (started ~4 h before the start, 8 h long), and 60 earlier nights.
   const liveStart = t0 - 4 * HOUR - int(rand, 0, 10 * MIN);
   const liveSegs = stageSegments(rand, liveStart, liveStart + 8 * HOUR - 15 * MIN, sensor.hash_deviceid);
-  for (const { segs, data } of nights(rand, person, sensor, t0, liveStart - HOUR, 14, { bedHour: 23, apnea: false })) {
-    person.segments.push(...segs);
-    person.summaries.push(summaryOf(person, sensor, segs, data, segs[segs.length - 1].enddate + int(rand, 5, 30) * MIN));
-  }
+  addNights(rand, person, sensor, nights(rand, person, sensor, t0, liveStart - HOUR, SUMMARY_NIGHTS, { bedHour: 23, apnea: false }));
   person.segments.push(...liveSegs);
   // Its summary is stored when the session ends; until then it is in the future, hence hidden.
   const liveEnd = liveSegs[liveSegs.length - 1].enddate;
@@ -336,6 +425,11 @@ export function generateDemoData({ now: nowMs, seed = 1 }) {
   const t0 = floor(nowMs / 1000);
   const rand = prng(hash32(`withings-sim:${seed}`));
   const people = [alice(prng(hash32(`alice:${seed}`)), t0), bob(prng(hash32(`bob:${seed}`)), t0)];
+  // The household thermometer: one device (same deviceid, same object) in both people's lists.
+  const thermo = people[1].devices.find((d) => d.model === 'Thermo');
+  if (thermo) {
+    people[0].devices.push(thermo);
+  }
   // Group ids grow with the time the group was stored (a late sync gets a late id); attrib-8
   // duplicates share the id of their original.
   const all = people.flatMap((p) => p.groups).filter((x) => x.grpid === 0 && !x.dup);

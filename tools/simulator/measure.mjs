@@ -1,7 +1,8 @@
 // @ts-check
 // Measure services: `/measure` getmeas (body measures, blood pressure, temperature, SpO2…) and
 // `/v2/measure` (activity, intraday activity, workouts).
-import { intParam, isInt, splitList } from './params.mjs';
+import { ACTIVITY_FIELDS, activityRows } from './activity-data.mjs';
+import { intParam, isInt, splitList, ymdWindow } from './params.mjs';
 import { invalidParams } from './reply.mjs';
 import { orderedGroups, visibleGroups } from './visible.mjs';
 
@@ -9,6 +10,8 @@ import { orderedGroups, visibleGroups } from './visible.mjs';
 /** @typedef {import('./types.js').RequestContext} RequestContext */
 /** @typedef {import('./types.js').Person} Person */
 /** @typedef {import('./types.js').MeasPage} MeasPage */
+/** @typedef {import('./types.js').ActivityPage} ActivityPage */
+/** @typedef {import('./types.js').ActivityRow} ActivityRow */
 
 /**
  * getmeas: `meastype(s)`, `category` (default 1), `startdate`/`enddate` on the measurement date,
@@ -56,7 +59,35 @@ export function getmeas(sim, _ctx, params, person) {
   };
 }
 
+/**
+ * getactivity: `startdateymd`/`enddateymd` or `lastupdate` (rows modified since), `data_fields`
+ * (default: every field), `offset` paging; rows are oldest day first.
+ * @param {SimContext} sim
+ * @param {RequestContext} _ctx
+ * @param {URLSearchParams} params
+ * @param {Person} person
+ * @returns {ActivityPage}
+ */
+export function getactivity(sim, _ctx, params, person) {
+  const { start, end, byDates, lastupdate } = ymdWindow(params);
+  const offset = intParam(params, 'offset', { min: 0 }) ?? 0;
+  const fieldsParam = params.get('data_fields');
+  const wanted = fieldsParam === null ? ACTIVITY_FIELDS : ACTIVITY_FIELDS.filter((f) => splitList(fieldsParam).includes(f));
+  const rows = activityRows(sim, person).filter((r) => (!byDates || (r.date >= (start ?? '') && r.date <= (end ?? '')))
+    && (lastupdate === undefined || r.modified > lastupdate));
+  const page = rows.slice(offset, offset + sim.pageSize.getactivity).map((r) => {
+    /** @type {ActivityRow} */
+    const out = { date: r.date, timezone: r.timezone, deviceid: r.deviceid, hash_deviceid: r.hash_deviceid, brand: r.brand, is_tracker: r.is_tracker, model: r.model, modelid: r.modelid, modified: r.modified };
+    for (const f of wanted) {
+      if (r[f] !== undefined) {
+        out[f] = r[f];
+      }
+    }
+    return out;
+  });
+  return { activities: page, more: offset + page.length < rows.length, offset: offset + page.length };
+}
+
 /** Valid empty replies for what the demo people have no data of. */
 export const getintradayactivity = () => ({ series: {} });
 export const getworkouts = () => ({ series: [], more: false, offset: 0 });
-export const getactivity = () => ({ activities: [], more: false, offset: 0 });

@@ -20,9 +20,12 @@ function lastSession(sim, person, dev) {
   const t = sim.nowS();
   /** @type {number | null} */
   let last = null;
-  for (const g of person.groups) {
-    if (g.deviceid === dev.deviceid && g.created <= t && g.date <= t) {
-      last = Math.max(last ?? 0, g.created);
+  // A shared device (the household thermometer) syncs everyone's measures.
+  for (const p of sim.state.people.values()) {
+    for (const g of p.groups) {
+      if (g.deviceid === dev.deviceid && g.created <= t && g.date <= t) {
+        last = Math.max(last ?? 0, g.created);
+      }
     }
   }
   if (dev.model === 'Aura Sensor V2' || dev.model === 'Aura Dock') {
