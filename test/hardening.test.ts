@@ -3,7 +3,7 @@
  * Every one of them failed on the code before the fix.
  */
 import { getEventListeners } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -268,7 +268,7 @@ describe('17.4 one writer protocol for the token file: no interleaving loses a r
     await store().write(grant());
     writeFileSync(join(storage, 'withings', '.363.lock'), '99999\n');
     const old = new Date(Date.now() - 60_000);
-    (await import('node:fs')).utimesSync(join(storage, 'withings', '.363.lock'), old, old);
+    utimesSync(join(storage, 'withings', '.363.lock'), old, old);
     await store().write(grant({ profile: 'Bob' }));
     expect((await store().read('363')).profile).toBe('Bob');
   });
@@ -337,6 +337,22 @@ describe('17.9 "Asleep" is not forgotten across a restart while the cloud is unr
 });
 
 describe('17.11 smaller findings', () => {
+  test('the status file is written through a fresh random temporary file and never follows a symlink', async () => {
+    const { writeStatusFile, STATUS_FILE_NAME } = await import('../src/platform/status-file.js');
+    const dir = join(storage, 'withings');
+    const outside = join(storage, 'outside.txt');
+    writeFileSync(outside, 'keep me');
+    mkdirSync(dir, { recursive: true });
+    // The old temporary name was predictable: a planted symlink there redirected the write.
+    for (const planted of [`${STATUS_FILE_NAME}.${process.pid}.tmp`, STATUS_FILE_NAME]) {
+      symlinkSync(outside, join(dir, planted));
+    }
+    await writeStatusFile(dir, { updated_at: NOW, profiles: {} });
+    expect(readFileSync(outside, 'utf8')).toBe('keep me');
+    expect(JSON.parse(readFileSync(join(dir, STATUS_FILE_NAME), 'utf8'))).toEqual({ updated_at: NOW, profiles: {} });
+    expect(lstatSync(join(dir, STATUS_FILE_NAME)).isSymbolicLink()).toBe(false);
+  });
+
   test('token files are read with a size cap', async () => {
     await store().write(grant());
     writeFileSync(join(storage, 'withings', '363.json'), ' '.repeat(MAX_TOKEN_FILE_BYTES + 1));
