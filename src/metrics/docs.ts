@@ -52,7 +52,9 @@ function homeShows(m: MetricDefinition): string {
 function automation(m: MetricDefinition): string {
   switch (m.homekit) {
     case 'LightSensor':
-      return '"Light level rises above / drops below" a value in the key\'s unit';
+      return m.homekitShows
+        ? `"Light level rises above / drops below" a value in ${m.homekitShows.unit}`
+        : '"Light level rises above / drops below" a value in the key\'s unit';
     case 'TemperatureSensor':
       return '"Temperature rises above / drops below"';
     case 'HumiditySensor':

@@ -1,3 +1,4 @@
+/* global window */
 // Steps hook for Config UI X acceptance runs (`tools/ui-flow.sh` with STEPS=test/ui/hosted-callback-steps.mjs):
 // linking without a public address, with the project's callback page (docs/callback.html) served from
 // a second loopback origin (http://localhost:<port>, the UI being http://127.0.0.1:<port>):
