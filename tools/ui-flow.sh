@@ -29,3 +29,4 @@ DEFAULT_CONFIG='{"platform":"Withings","client_id":"demo-client","client_secret"
 eval "$(bash "$HARNESS/start-ui.sh" --plugin-dir . --plugin-config "${PLUGIN_CONFIG:-$DEFAULT_CONFIG}")"
 node "$HARNESS/custom-ui-flow.mjs" --env-file "$STORAGE/harness.env" --steps ${STEPS:-test/ui/link-steps.mjs} --out "$OUT"
 grep -E '\[Withings\]' "$STORAGE/homebridge.log" | tail -n 20 || true
+echo "settings-page requests logged by plugin-ui-utils: $(grep -c 'Incoming Request' "$STORAGE/homebridge.log" || true) ($(grep -c 'Incoming Request: /status' "$STORAGE/homebridge.log" || true) of them /status)"

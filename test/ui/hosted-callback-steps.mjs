@@ -1,5 +1,6 @@
 /* global window */
 // Steps hook for Config UI X acceptance runs (`tools/ui-flow.sh` with STEPS=test/ui/hosted-callback-steps.mjs):
+//   0. settings the plugin would refuse are listed and Save is disabled until they are fixed;
 // linking without a public address, with the project's callback page (docs/callback.html) served from
 // a second loopback origin (http://localhost:<port>, the UI being http://127.0.0.1:<port>):
 //   1. the page offers the hosted callback page in one click when Withings would refuse the UI's own;
@@ -23,6 +24,21 @@ export default async function steps({ frame, page, shot, log, waitForFrameText, 
   const callbackOrigin = new URL(callbackUrl).origin;
   const context = page.context();
   await waitForFrameText('#withings-status', /^ready$/);
+
+  // 0. Settings the plugin would refuse are listed before saving, and Save is disabled meanwhile.
+  const save = page.locator('.modal.show .modal-footer button', { hasText: /^\s*Save\s*$/i });
+  await page.fill('input[name="client_id"]', '');
+  const profileInputs = page.locator('.schema-form-array', { hasText: 'Profile name' }).first().locator('input');
+  await profileInputs.nth(1).fill('alice');
+  const errors = await waitForFrameText('#withings-config-errors', /client_id.*missing[\s\S]*"profiles" lists "alice" twice/);
+  log(`  refused settings: ${errors.replace(/\n/g, ' | ')}`);
+  expectTrue(await save.isDisabled(), 'Save is disabled while the settings are invalid');
+  await frame.locator('#withings-config-errors').scrollIntoViewIfNeeded();
+  await shot('settings-refused-save-disabled');
+  await page.fill('input[name="client_id"]', 'demo-client');
+  await profileInputs.nth(1).fill('Bob');
+  await frame.locator('#withings-config-errors').waitFor({ state: 'hidden' });
+  expectTrue(await save.isEnabled(), 'Save is enabled again once the settings are valid');
 
   // 1. The UI's own address (http, an IP address, port 8581-like): refused in words, hosted page offered.
   const verdict = await waitForFrameText('#withings-callback-verdict', /Withings will not accept this address/);
