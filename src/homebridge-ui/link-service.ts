@@ -317,7 +317,8 @@ export function neededScopes(measurements: unknown): Set<string> {
   const metrics: MetricDefinition[] = Array.isArray(measurements) && measurements.length > 0
     ? measurements.map((k) => metricByKey(String(k))).filter((m): m is MetricDefinition => m !== undefined)
     : [...METRICS];
-  return new Set(metrics.map(scopeFor));
+  // In Bed needs user.sleepevents only with notifications on; the plugin's status reports that case.
+  return new Set(metrics.filter((m) => m.source.kind !== 'bed-presence').map(scopeFor));
 }
 
 /**

@@ -4,7 +4,10 @@
  */
 import type { AlertConfig, AlertDirection } from '../accessories/features/alerts.js';
 import { METRIC_KEYS, metricByKey, type MetricDefinition } from '../metrics/catalog.js';
+import type { NotificationsConfig } from '../notify/hub.js';
+import { checkNotifyUrl } from '../notify/url.js';
 import {
+  DEFAULT_NOTIFY_PORT,
   DEFAULT_UPDATE_INTERVAL_SECONDS,
   MAX_UPDATE_INTERVAL_SECONDS,
   MIN_UPDATE_INTERVAL_SECONDS,
@@ -20,6 +23,13 @@ export interface WithingsConfig {
   readonly readingEvents: boolean;
   readonly matter: boolean;
   readonly alerts: readonly AlertConfig[];
+  /** Withings notifications; undefined = polling only. */
+  readonly notifications?: NotificationsConfig;
+}
+
+export interface ParseOptions {
+  /** `WITHINGS_API_BASE` is set (a simulator): http and loopback notification URLs are accepted. */
+  readonly simulator?: boolean;
 }
 
 export type ConfigResult =
@@ -30,12 +40,12 @@ export type ConfigResult =
 const HOMEBRIDGE_KEYS = new Set(['platform', 'name', '_bridge']);
 const KNOWN_KEYS = new Set([
   'client_id', 'client_secret', 'profiles', 'base_url', 'measurements', 'update_interval',
-  'reading_events', 'matter', 'alerts',
+  'reading_events', 'matter', 'alerts', 'notifications',
 ]);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function parseConfig(raw: unknown): ConfigResult {
+export function parseConfig(raw: unknown, options: ParseOptions = {}): ConfigResult {
   const errors: string[] = [];
   const warnings: string[] = [];
   const block = isObject(raw) ? raw : {};
@@ -49,7 +59,8 @@ export function parseConfig(raw: unknown): ConfigResult {
   const clientSecret = requiredString(block, 'client_secret', 'the Client Secret of your Withings developer app', errors);
   const profiles = parseProfiles(block.profiles, errors);
   const baseUrl = parseBaseUrl(block.base_url, errors);
-  const metrics = parseMeasurements(block.measurements, errors);
+  const notifications = parseNotifications(block.notifications, options, errors);
+  const metrics = withoutInBed(parseMeasurements(block.measurements, errors), block.notifications, block.measurements, { errors, warnings });
   const updateIntervalSeconds = parseInterval(block.update_interval, errors);
   const readingEvents = parseBoolean(block, 'reading_events', true, errors);
   const matter = parseBoolean(block, 'matter', false, errors);
@@ -62,7 +73,7 @@ export function parseConfig(raw: unknown): ConfigResult {
   return {
     ok: true,
     warnings,
-    config: { clientId, clientSecret, profiles, baseUrl, metrics, updateIntervalSeconds, readingEvents, matter, alerts },
+    config: { clientId, clientSecret, profiles, baseUrl, metrics, updateIntervalSeconds, readingEvents, matter, alerts, notifications },
   };
 }
 
@@ -210,7 +221,7 @@ function parseAlerts(value: unknown, profiles: readonly string[], errors: string
       return undefined;
     }
     const metric = typeof entry.measurement === 'string' ? metricByKey(entry.measurement) : undefined;
-    if (metric === undefined || metric.source.kind === 'sleep-state') {
+    if (metric === undefined || metric.source.kind === 'sleep-state' || metric.source.kind === 'bed-presence') {
       errors.push(`${where}: measurement ${JSON.stringify(entry.measurement)} is not a numeric measurement key`);
       return undefined;
     }
@@ -238,4 +249,57 @@ function parseAlerts(value: unknown, profiles: readonly string[], errors: string
     alerts.push({ profile, metric, direction, threshold, name, id });
   }
   return alerts;
+}
+
+/** `notifications`: absent (or empty) = polling only; otherwise `url` is required, `port` and `host` optional. */
+function parseNotifications(value: unknown, options: ParseOptions, errors: string[]): NotificationsConfig | undefined {
+  if (value === undefined || value === null || (isObject(value) && Object.keys(value).length === 0)) {
+    return undefined;
+  }
+  if (!isObject(value)) {
+    errors.push('"notifications" must be an object such as { "url": "https://homebridge.example.com/withings", "port": 8582 }');
+    return undefined;
+  }
+  const url = checkNotifyUrl(value.url, { simulator: options.simulator === true });
+  if (!url.ok) {
+    errors.push(url.error);
+    return undefined;
+  }
+  let port = DEFAULT_NOTIFY_PORT;
+  if (value.port !== undefined && value.port !== null) {
+    if (typeof value.port !== 'number' || !Number.isInteger(value.port) || value.port < 1 || value.port > 65_535) {
+      errors.push(`"notifications.port" must be a port number between 1 and 65535 (got ${JSON.stringify(value.port)})`);
+      return undefined;
+    }
+    port = value.port;
+  }
+  let host: string | undefined;
+  if (value.host !== undefined && value.host !== null && value.host !== '') {
+    if (typeof value.host !== 'string' || !/^[0-9A-Za-z.:-]{1,253}$/.test(value.host.trim())) {
+      errors.push(`"notifications.host" must be an address of this machine such as "0.0.0.0" or "127.0.0.1" (got ${JSON.stringify(value.host)})`);
+      return undefined;
+    }
+    host = value.host.trim();
+  }
+  return { url: url.url, port, host };
+}
+
+/**
+ * In Bed comes only from notifications: without them it is left out (an explicit selection of it
+ * gets a warning that says why).
+ */
+function withoutInBed(metrics: MetricDefinition[] | undefined, notifications: unknown, raw: unknown, out: { errors: string[]; warnings: string[] }): MetricDefinition[] | undefined {
+  const configured = isObject(notifications) && Object.keys(notifications).length > 0;
+  if (metrics === undefined || configured) {
+    return metrics;
+  }
+  const kept = metrics.filter((m) => m.source.kind !== 'bed-presence');
+  if (kept.length === 0) {
+    out.errors.push('"measurements" selects only "in_bed", which needs "notifications": configure them or select other measurements');
+    return undefined;
+  }
+  if (kept.length < metrics.length && Array.isArray(raw)) {
+    out.warnings.push('"in_bed" needs "notifications" (Withings reports getting into and out of bed only through them), so In Bed is not shown');
+  }
+  return kept;
 }
