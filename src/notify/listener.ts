@@ -137,17 +137,22 @@ export class NotifyListener {
       }
       done = true;
       clearTimeout(deadline);
-      answer(res, 200); // first the answer, then the work
       const body = Buffer.concat(chunks).toString('utf8');
       const contentType = req.headers['content-type'];
-      setImmediate(() => {
-        const n = parseNotification(contentType, body);
-        if (n) {
-          this.options.onNotification(n);
-        } else {
-          this.options.onRejected?.('a body without "userid" and "appli"');
+      // First the answer, then the work: the notification is handed on once the 200 is written.
+      res.once('finish', () => setImmediate(() => {
+        try {
+          const n = parseNotification(contentType, body);
+          if (n) {
+            this.options.onNotification(n);
+          } else {
+            this.options.onRejected?.('a body without "userid" and "appli"');
+          }
+        } catch {
+          // The handler's own errors are its to log; the listener keeps serving.
         }
-      });
+      }));
+      answer(res, 200);
     });
   }
 }
