@@ -298,7 +298,8 @@ function withoutInBed(metrics: MetricDefinition[] | undefined, notifications: un
     out.errors.push('"measurements" selects only "in_bed", which needs "notifications": configure them or select other measurements');
     return undefined;
   }
-  if (kept.length < metrics.length && Array.isArray(raw)) {
+  // The full default list (as the settings UI saves it) includes in_bed: only a deliberate selection is warned about.
+  if (kept.length < metrics.length && Array.isArray(raw) && metrics.length < METRIC_KEYS.length) {
     out.warnings.push('"in_bed" needs "notifications" (Withings reports getting into and out of bed only through them), so In Bed is not shown');
   }
   return kept;
