@@ -205,7 +205,12 @@ export class LinkService {
       return { status: 'cancelled', profile: pending.profile };
     }
     await this.save(pending.profile, pending.clientId, pending.grant);
-    // The previous person's file goes only if it still is this profile's (not re-linked meanwhile).
+    // The previous person's file goes only if it still is this profile's (not re-linked meanwhile),
+    // and the plugin's notification subscriptions for that person with it.
+    const previous = (await this.store.list()).records.find((r) => r.userid === pending.previousUserid && profileKey(r.profile) === profileKey(pending.profile));
+    if (previous) {
+      await this.revokeSubscriptions(previous);
+    }
     await this.store.update(pending.previousUserid, (current) => (current && profileKey(current.profile) === profileKey(pending.profile) ? null : undefined));
     return this.linked(pending.profile, pending.grant);
   }
