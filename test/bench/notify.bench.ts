@@ -105,7 +105,7 @@ test('idle requests per profile per hour while notifications are verified (24 si
       byKind.set(`${r.path} ${r.action}`, (byKind.get(`${r.path} ${r.action}`) ?? 0) + 1);
     }
     print(`notifications ${active ? 'verified' : 'NOT verified'}; idle for ${hours} h: ${idle.length} requests = ${(idle.length / hours).toFixed(2)} per profile per hour (${[...byKind].map(([k, n]) => `${k} ×${n}`).join(', ')})`);
-    print(`  for comparison, polling only at the default 5 min: 3 per sync × 12 = 36 per hour, plus token refreshes`);
+    print('  for comparison, polling only at the default 5 min: 3 per sync × 12 = 36 per hour, plus token refreshes');
   } finally {
     api.fire('shutdown');
     await settle();
