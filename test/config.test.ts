@@ -107,8 +107,12 @@ describe('notifications', () => {
     const r = parseConfig({ ...SEED, notifications: { url: `${URL_}/` } });
     expect(r.ok && r.config.notifications).toEqual({ url: URL_, port: 8582, host: undefined });
     expect(r.ok && r.config.metrics.some((m) => m.key === 'in_bed')).toBe(true);
-    const empty = parseConfig({ ...SEED, notifications: {} });
-    expect(empty.ok && empty.config.notifications).toBeUndefined();
+    // The settings form may save the default port without an address: polling only, no error.
+    for (const n of [{}, { port: 8582 }, { url: '', port: 8582 }]) {
+      const off = parseConfig({ ...SEED, notifications: n });
+      expect(off.ok && off.config.notifications).toBeUndefined();
+      expect(off.ok && off.config.metrics.some((m) => m.key === 'in_bed')).toBe(false);
+    }
   });
 
   test('what Withings refuses is one error naming the rule; a simulator accepts loopback http', () => {

@@ -251,9 +251,12 @@ function parseAlerts(value: unknown, profiles: readonly string[], errors: string
   return alerts;
 }
 
-/** `notifications`: absent (or empty) = polling only; otherwise `url` is required, `port` and `host` optional. */
+/**
+ * `notifications`: absent, or without a `url`, = polling only (the settings form may save the
+ * default port alone); with a `url` it must pass Withings' rules, `port` and `host` optional.
+ */
 function parseNotifications(value: unknown, options: ParseOptions, errors: string[]): NotificationsConfig | undefined {
-  if (value === undefined || value === null || (isObject(value) && Object.keys(value).length === 0)) {
+  if (value === undefined || value === null || (isObject(value) && !hasUrl(value))) {
     return undefined;
   }
   if (!isObject(value)) {
@@ -288,8 +291,10 @@ function parseNotifications(value: unknown, options: ParseOptions, errors: strin
  * In Bed comes only from notifications: without them it is left out (an explicit selection of it
  * gets a warning that says why).
  */
+const hasUrl = (n: Record<string, unknown>): boolean => n.url !== undefined && n.url !== null && !(typeof n.url === 'string' && n.url.trim() === '');
+
 function withoutInBed(metrics: MetricDefinition[] | undefined, notifications: unknown, raw: unknown, out: { errors: string[]; warnings: string[] }): MetricDefinition[] | undefined {
-  const configured = isObject(notifications) && Object.keys(notifications).length > 0;
+  const configured = isObject(notifications) && hasUrl(notifications);
   if (metrics === undefined || configured) {
     return metrics;
   }
