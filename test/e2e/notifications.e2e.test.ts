@@ -48,8 +48,12 @@ test('Homebridge 2.x: subscriptions, In Bed within 2 s, a notified weigh-in with
     const subs = await control<Subscriptions>(s.sim, 'subscriptions');
     expect(subs[PEOPLE.Alice].map((x) => x.appli).sort((a, b) => a - b)).toEqual(APPLIS);
     expect(subs[PEOPLE.Alice].every((x) => x.callbackurl === `${url}/${secret}` && x.comment === 'homebridge-withings')).toBe(true);
-    const status = JSON.parse(readFileSync(join(s.storage, 'withings', '.status.json'), 'utf8'));
-    expect(status.profiles.Alice.notifications).toMatchObject({ state: 'active', applis: APPLIS });
+    // The status file is written right after the log line (asynchronously): wait for it.
+    const notifications = await waitUntil(async () => {
+      const n = JSON.parse(readFileSync(join(s.storage, 'withings', '.status.json'), 'utf8')).profiles.Alice.notifications;
+      return n?.state === 'active' ? n : undefined;
+    }, 5_000);
+    expect(notifications).toMatchObject({ state: 'active', applis: APPLIS, callback: `${url}/${secret.slice(0, 4)}…` });
 
     // appli 50 → In Bed detected, read over HAP from outside.
     const sent = Date.now();
