@@ -12,7 +12,9 @@ describe('parseConfig', () => {
     expect(r.warnings).toEqual([]);
     expect(r.config.profiles).toEqual(['Alice']);
     expect(r.config.updateIntervalSeconds).toBe(300);
-    expect(r.config.metrics.map((m) => m.key)).toEqual(METRIC_KEYS);
+    // In Bed only exists with notifications.
+    expect(r.config.metrics.map((m) => m.key)).toEqual(METRIC_KEYS.filter((k) => k !== 'in_bed'));
+    expect(r.config.notifications).toBeUndefined();
     expect(r.config.readingEvents).toBe(true);
     expect(r.config.matter).toBe(false);
     expect(r.config.alerts).toEqual([]);
@@ -122,5 +124,38 @@ describe('linkHint', () => {
     expect(linkHint(['Alice'], 1)).toBe('No profile is linked to Withings yet: open the Homebridge UI → Plugins → Withings → Settings and press "Link" next to "Alice".');
     expect(linkHint(['Alice', 'Bob'], 2)).toContain('next to each profile ("Alice", "Bob")');
     expect(linkHint(['Bob'], 2)).toBe('Profile "Bob" is not linked to Withings yet: open the Homebridge UI → Plugins → Withings → Settings and press "Link" next to "Bob".');
+  });
+});
+
+describe('notifications', () => {
+  const URL_ = 'https://homebridge.example.com/withings';
+
+  test('url required; port 8582 and all interfaces by default; in_bed then selected', () => {
+    const r = parseConfig({ ...SEED, notifications: { url: `${URL_}/` } });
+    expect(r.ok && r.config.notifications).toEqual({ url: URL_, port: 8582, host: undefined });
+    expect(r.ok && r.config.metrics.some((m) => m.key === 'in_bed')).toBe(true);
+    // The settings form may save the default port without an address: polling only, no error.
+    for (const n of [{}, { port: 8582 }, { url: '', port: 8582 }]) {
+      const off = parseConfig({ ...SEED, notifications: n });
+      expect(off.ok && off.config.notifications).toBeUndefined();
+      expect(off.ok && off.config.metrics.some((m) => m.key === 'in_bed')).toBe(false);
+    }
+  });
+
+  test('what Withings refuses is one error naming the rule; a simulator accepts loopback http', () => {
+    const r = parseConfig({ ...SEED, notifications: { url: 'http://127.0.0.1:8582/withings' } });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.errors).toEqual(['"notifications.url" must start with https:// (Withings calls only https addresses; got "http:")']);
+    const sim = parseConfig({ ...SEED, notifications: { url: 'http://127.0.0.1:8582/withings', port: 18582, host: '127.0.0.1' } }, { simulator: true });
+    expect(sim.ok && sim.config.notifications).toEqual({ url: 'http://127.0.0.1:8582/withings', port: 18582, host: '127.0.0.1' });
+  });
+
+  test('bad port and host, and in_bed alone without notifications', () => {
+    expect(parseConfig({ ...SEED, notifications: { url: URL_, port: 70000 } }).ok).toBe(false);
+    expect(parseConfig({ ...SEED, notifications: { url: URL_, host: 'a b' } }).ok).toBe(false);
+    const only = parseConfig({ ...SEED, measurements: ['in_bed'] });
+    expect(!only.ok && only.errors[0]).toMatch(/only "in_bed", which needs "notifications"/);
+    const some = parseConfig({ ...SEED, measurements: ['in_bed', 'weight_kg'] });
+    expect(some.ok && some.warnings).toEqual(['"in_bed" needs "notifications" (Withings reports getting into and out of bed only through them), so In Bed is not shown']);
   });
 });

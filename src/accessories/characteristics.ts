@@ -42,8 +42,8 @@ export function customCharacteristics(hap: HAP): CustomCharacteristics {
     exactValue(metric) {
       let cls = byKey.get(metric.key);
       if (!cls) {
-        cls = metric.source.kind === 'sleep-state'
-          ? define(hap, 'Sleep State', metric.uuid, { format: hap.Formats.STRING, perms: read })
+        cls = metric.source.kind === 'sleep-state' || metric.source.kind === 'bed-presence'
+          ? define(hap, metric.source.kind === 'sleep-state' ? 'Sleep State' : 'Bed Presence', metric.uuid, { format: hap.Formats.STRING, perms: read })
           : define(hap, `${metric.label}${metric.unit ? ` (${metric.unit})` : ''}`, metric.uuid, {
             format: hap.Formats.FLOAT,
             unit: metric.unit,

@@ -171,6 +171,17 @@ export class ProfileAccessories {
     return changed;
   }
 
+  /** The last reading ever shown for a metric (from the accessory context, so it survives restarts). */
+  knownReading(key: string): Reading | undefined {
+    for (const g of this.groups.values()) {
+      const known = g.context.values[key];
+      if (known !== undefined) {
+        return known;
+      }
+    }
+    return undefined;
+  }
+
   /** StatusActive / StatusFault on every service of the profile. */
   setHealth(health: ProfileHealth): void {
     this.health = health;

@@ -21,6 +21,21 @@ export interface ProfileStatus {
   readonly linkedAt?: number;
   /** Last successful sync reported by the running plugin (epoch seconds). */
   readonly lastSync?: number;
+  /** Withings notifications as the running plugin reports them (absent: the plugin has not said). */
+  readonly notifications?: ProfileNotifications;
+}
+
+/** A profile's notifications: off (not configured), pending (being set up), active, or failing (why, what to do). */
+export interface ProfileNotifications {
+  readonly state: 'off' | 'pending' | 'active' | 'failing';
+  readonly applis: readonly number[];
+  /** The registered callback URL, its secret masked. */
+  readonly callback?: string;
+  /** The last notification received (epoch seconds) and its appli. */
+  readonly lastReceived?: number;
+  readonly lastAppli?: number;
+  readonly reason?: string;
+  readonly action?: string;
 }
 
 /**

@@ -21,6 +21,7 @@ import type {
   ConfirmRequest,
   MoveReply,
   MoveRequest,
+  ProfileNotifications,
   ProfileStatus,
   StartReply,
   StartRequest,
@@ -36,6 +37,8 @@ import { buildAuthorizeUrl, exchangeCode, parseScopes, type TokenGrant } from '.
 import { redact, redactor } from '../withings/redact.js';
 import { newTokenRecord, type TokenRecord, TokenStore } from '../withings/token-store.js';
 import { parseSubscriptions } from '../withings/types.js';
+import { isOurs } from '../notify/plan.js';
+import type { NotificationStatusRecord } from '../notify/status.js';
 import { exchangeFailureMessage, LinkError } from './messages.js';
 import { matchGrants, profileKey } from '../platform/grants.js';
 import { type PluginStatusFile, STATUS_FILE_NAME } from '../platform/status-file.js';
@@ -114,6 +117,7 @@ export class LinkService {
       return {
         name, state: reason ? 'needs-relink' : 'linked', userid: record.userid, scope: record.scope, missingScopes, reason,
         linkedAt: record.linked_at || undefined, lastSync: live?.userid === record.userid ? live.last_sync : undefined,
+        notifications: live?.userid === record.userid ? notificationsOf(live.notifications) : undefined,
       };
     });
     // An unreadable file belongs to the profile the running plugin last showed for that user.
@@ -220,7 +224,12 @@ export class LinkService {
       return { status: 'cancelled', profile: pending.profile };
     }
     await this.save(pending.profile, pending.clientId, pending.grant);
-    // The previous person's file goes only if it still is this profile's (not re-linked meanwhile).
+    // The previous person's file goes only if it still is this profile's (not re-linked meanwhile),
+    // and the plugin's notification subscriptions for that person with it.
+    const previous = (await this.store.list()).records.find((r) => r.userid === pending.previousUserid && profileKey(r.profile) === profileKey(pending.profile));
+    if (previous) {
+      await this.revokeSubscriptions(previous);
+    }
     await this.store.update(pending.previousUserid, (current) => (current && profileKey(current.profile) === profileKey(pending.profile) ? null : undefined));
     return this.linked(pending.profile, pending.grant);
   }
@@ -253,7 +262,7 @@ export class LinkService {
     return { moved: true, userid: record.userid, profile: to };
   }
 
-  /** Deletes the profile's grant (and its notification subscriptions, if any). */
+  /** Deletes the profile's grant, and the plugin's own notification subscriptions for that user. */
   async unlink(req: UnlinkRequest): Promise<UnlinkReply> {
     const profile = str(req.profile);
     const { records } = await this.store.list();
@@ -294,11 +303,12 @@ export class LinkService {
   }
 
   private async revokeSubscriptions(record: TokenRecord): Promise<void> {
-    // Best effort: the plugin does not subscribe today, but a grant may carry subscriptions made by
-    // another tool with the same app. A failure here never blocks the unlink.
+    // Best effort, and only the plugin's own (recognised by their comment): subscriptions another
+    // tool made with the same app are left alone. A failure here never blocks the unlink; an
+    // expired access token leaves them to Withings, which drops them once deliveries fail (404).
     try {
       const subscriptions = parseSubscriptions(await this.http.post<unknown>('/notify', { action: 'list' }, { token: record.access_token }));
-      for (const p of subscriptions) {
+      for (const p of subscriptions.filter(isOurs)) {
         await this.http.post('/notify', { action: 'revoke', callbackurl: p.callbackurl, appli: p.appli }, { token: record.access_token }).catch(() => undefined);
       }
     } catch (e) {
@@ -331,12 +341,31 @@ export class LinkService {
   }
 }
 
+/** The status file's notification record in the page's words (tolerant: the file is another process's). */
+export function notificationsOf(n: NotificationStatusRecord | undefined): ProfileNotifications | undefined {
+  if (!n || !['off', 'pending', 'active', 'failing'].includes(n.state)) {
+    return undefined;
+  }
+  const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? redact(v) : undefined);
+  return {
+    state: n.state,
+    applis: Array.isArray(n.applis) ? n.applis.filter((a): a is number => typeof a === 'number') : [],
+    callback: text(n.callback),
+    lastReceived: num(n.last_received),
+    lastAppli: num(n.last_appli),
+    reason: text(n.reason),
+    action: text(n.action),
+  };
+}
+
 /** Scopes the selected measurements need (all measurements when none are given). */
 export function neededScopes(measurements: unknown): Set<string> {
   const metrics: MetricDefinition[] = Array.isArray(measurements) && measurements.length > 0
     ? measurements.map((k) => metricByKey(String(k))).filter((m): m is MetricDefinition => m !== undefined)
     : [...METRICS];
-  return new Set(metrics.map(scopeFor));
+  // In Bed needs user.sleepevents only with notifications on; the plugin's status reports that case.
+  return new Set(metrics.filter((m) => m.source.kind !== 'bed-presence').map(scopeFor));
 }
 
 /**

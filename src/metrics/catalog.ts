@@ -91,6 +91,8 @@ export const METRICS: readonly MetricDefinition[] = [
   { key: 'hydration', label: 'Hydration', unit: 'kg', group: 'body', source: measure(77), homekit: 'LightSensor', matter: null, reading: 'weigh-in', uuid: uuid(15), decimals: 2 },
   { key: 'pulse_wave_velocity', label: 'Pulse Wave Velocity', unit: 'm/s', group: 'heart', source: measure(91), homekit: 'LightSensor', matter: null, uuid: uuid(16), decimals: 2 },
   { key: 'sleep_state', label: 'Asleep', unit: '', group: 'sleep', source: { kind: 'sleep-state' }, homekit: 'OccupancySensor', matter: 'OccupancySensor', uuid: uuid(17), decimals: 0, primary: true },
+  // Set by Withings' in-bed / out-of-bed notifications only (src/notify), so it exists only when `notifications` is configured.
+  { key: 'in_bed', label: 'In Bed', unit: '', group: 'sleep', source: { kind: 'bed-presence' }, homekit: 'OccupancySensor', matter: 'OccupancySensor', uuid: uuid(0xB0), decimals: 0 },
   { key: 'sleep_wakeup_duration_seconds', label: 'Awake Time', unit: 's', group: 'sleep', source: summary('sum', 'wakeupduration'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(18), decimals: 0 },
   { key: 'sleep_light_duration_seconds', label: 'Light Sleep', unit: 's', group: 'sleep', source: summary('sum', 'lightsleepduration'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(19), decimals: 0 },
   { key: 'sleep_deep_duration_seconds', label: 'Deep Sleep', unit: 's', group: 'sleep', source: summary('sum', 'deepsleepduration'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(20), decimals: 0 },
@@ -129,7 +131,10 @@ export function readingMeasureTypes(kind: ReadingKindId, metrics: readonly Metri
 }
 
 /** The OAuth scope a metric's Withings source needs (docs/withings-api.md#scopes). */
-export function scopeFor(metric: MetricDefinition): 'user.metrics' | 'user.activity' {
+export function scopeFor(metric: MetricDefinition): 'user.metrics' | 'user.activity' | 'user.sleepevents' {
+  if (metric.source.kind === 'bed-presence') {
+    return 'user.sleepevents';
+  }
   return metric.source.kind === 'measure' ? 'user.metrics' : 'user.activity';
 }
 

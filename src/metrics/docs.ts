@@ -19,7 +19,7 @@ export function schemaFragments(metrics: readonly MetricDefinition[] = METRICS):
   return {
     measurementKeys: metrics.map((m) => m.key),
     titleMap: metrics.map((m) => ({ value: m.key, name: `${metricTitle(m)} — ${m.key}` })),
-    alertKeys: metrics.filter((m) => m.source.kind !== 'sleep-state').map((m) => m.key),
+    alertKeys: metrics.filter((m) => m.source.kind !== 'sleep-state' && m.source.kind !== 'bed-presence').map((m) => m.key),
   };
 }
 
@@ -31,6 +31,8 @@ function source(m: MetricDefinition): string {
       return `sleep summary \`${m.source.fields.join('` / `')}\` (${m.source.aggregate.replace('-', ' ')} over the nights since noon yesterday)`;
     case 'sleep-state':
       return 'sleep stages of the last 6 h: state of the latest segment';
+    case 'bed-presence':
+      return 'notifications only (appli 50 in bed, 51 out of bed); needs `notifications`, see [Notifications](#notifications)';
   }
 }
 
@@ -45,7 +47,9 @@ function homeShows(m: MetricDefinition): string {
     case 'HumiditySensor':
       return 'Humidity sensor: the value as % humidity';
     case 'OccupancySensor':
-      return 'Occupancy sensor: "detected" while asleep (light, deep or REM)';
+      return m.source.kind === 'bed-presence'
+        ? 'Occupancy sensor: "detected" from getting into bed until getting out (the sleep mat\'s event, within seconds)'
+        : 'Occupancy sensor: "detected" while asleep (light, deep or REM)';
   }
 }
 
@@ -60,7 +64,9 @@ function automation(m: MetricDefinition): string {
     case 'HumiditySensor':
       return '"Humidity rises above / drops below"';
     case 'OccupancySensor':
-      return '"Detects occupancy" = fell asleep, "Stops detecting" = woke up';
+      return m.source.kind === 'bed-presence'
+        ? '"Detects occupancy" = got into bed, "Stops detecting" = got out of bed'
+        : '"Detects occupancy" = fell asleep, "Stops detecting" = woke up';
   }
 }
 

@@ -11,7 +11,9 @@ export type MetricSource =
   | { readonly kind: 'measure'; readonly measureType: number }
   /** Summary fields in order of preference (the first one a night has is used). */
   | { readonly kind: 'summary'; readonly fields: readonly string[]; readonly aggregate: SleepAggregation }
-  | { readonly kind: 'sleep-state' };
+  | { readonly kind: 'sleep-state' }
+  /** In bed / out of bed: only ever from Withings notifications (appli 50/51), never computed from data. */
+  | { readonly kind: 'bed-presence' };
 
 export interface Reading {
   /** In the seed key's unit; for `sleep_state` the state code 0–3. */
@@ -284,7 +286,7 @@ export function computeValues(data: AccountData, sources: ReadonlyMap<string, Me
     } else if (source.kind === 'summary') {
       nights ??= nightsInWindow(data.summaries, nowSeconds, data.timezone);
       reading = aggregateNights(nights, source.fields, source.aggregate);
-    } else {
+    } else if (source.kind === 'sleep-state') {
       reading = sleepState(data.segments, nowSeconds);
     }
     if (reading !== undefined && isSaneReading(reading)) {

@@ -4,7 +4,10 @@
  */
 import type { AlertConfig, AlertDirection } from '../accessories/features/alerts.js';
 import { METRIC_KEYS, metricByKey, type MetricDefinition } from '../metrics/catalog.js';
+import type { NotificationsConfig } from '../notify/hub.js';
+import { checkNotifyUrl } from '../notify/url.js';
 import {
+  DEFAULT_NOTIFY_PORT,
   DEFAULT_UPDATE_INTERVAL_SECONDS,
   MAX_UPDATE_INTERVAL_SECONDS,
   MIN_UPDATE_INTERVAL_SECONDS,
@@ -23,6 +26,13 @@ export interface WithingsConfig {
   readonly readingEvents: boolean;
   readonly matter: boolean;
   readonly alerts: readonly AlertConfig[];
+  /** Withings notifications; undefined = polling only. */
+  readonly notifications?: NotificationsConfig;
+}
+
+export interface ParseOptions {
+  /** `WITHINGS_API_BASE` is set (a simulator): http and loopback notification URLs are accepted. */
+  readonly simulator?: boolean;
 }
 
 export type ConfigResult =
@@ -33,12 +43,12 @@ export type ConfigResult =
 const HOMEBRIDGE_KEYS = new Set(['platform', 'name', '_bridge']);
 const KNOWN_KEYS = new Set([
   'client_id', 'client_secret', 'profiles', 'base_url', 'callback_url', 'measurements', 'update_interval',
-  'reading_events', 'matter', 'alerts',
+  'reading_events', 'matter', 'alerts', 'notifications',
 ]);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function parseConfig(raw: unknown): ConfigResult {
+export function parseConfig(raw: unknown, options: ParseOptions = {}): ConfigResult {
   const errors: string[] = [];
   const warnings: string[] = [];
   const block = isObject(raw) ? raw : {};
@@ -53,7 +63,8 @@ export function parseConfig(raw: unknown): ConfigResult {
   const profiles = parseProfiles(block.profiles, errors);
   const baseUrl = parseUrlSetting(block, 'base_url', checkBaseUrl, errors);
   const callbackUrl = parseUrlSetting(block, 'callback_url', checkCallbackUrl, errors);
-  const metrics = parseMeasurements(block.measurements, errors);
+  const notifications = parseNotifications(block.notifications, options, errors);
+  const metrics = withoutInBed(parseMeasurements(block.measurements, errors), block.notifications, block.measurements, { errors, warnings });
   const updateIntervalSeconds = parseInterval(block.update_interval, errors);
   const readingEvents = parseBoolean(block, 'reading_events', true, errors);
   const matter = parseBoolean(block, 'matter', false, errors);
@@ -67,7 +78,7 @@ export function parseConfig(raw: unknown): ConfigResult {
   return {
     ok: true,
     warnings,
-    config: { clientId, clientSecret, profiles, baseUrl, callbackUrl, metrics, updateIntervalSeconds, readingEvents, matter, alerts },
+    config: { clientId, clientSecret, profiles, baseUrl, callbackUrl, metrics, updateIntervalSeconds, readingEvents, matter, alerts, notifications },
   };
 }
 
@@ -263,7 +274,7 @@ function parseAlert(entry: Record<string, unknown>, where: string, profiles: rea
     errors.push(`${where}: "measurement" is "${entry.measurement}", which is not a measurement key (the keys are listed in the README)`);
     return undefined;
   }
-  if (metric.source.kind === 'sleep-state') {
+  if (metric.source.kind === 'sleep-state' || metric.source.kind === 'bed-presence') {
     errors.push(`${where}: "measurement" is "${metric.key}", which has no number to compare; choose a numeric measurement`);
     return undefined;
   }
@@ -301,4 +312,63 @@ function parseAlert(entry: Record<string, unknown>, where: string, profiles: rea
   const name = typeof entry.name === 'string' && entry.name.trim() !== '' ? entry.name.trim() : `${metric.label} ${direction} ${threshold}`;
   const id = `${profile.toLocaleLowerCase()}|${metric.key}|${direction}|${threshold}`;
   return { profile, metric, direction, threshold, name, id };
+}
+
+/**
+ * `notifications`: absent, or without a `url`, = polling only (the settings form may save the
+ * default port alone); with a `url` it must pass Withings' rules, `port` and `host` optional.
+ */
+function parseNotifications(value: unknown, options: ParseOptions, errors: string[]): NotificationsConfig | undefined {
+  if (value === undefined || value === null || (isObject(value) && !hasUrl(value))) {
+    return undefined;
+  }
+  if (!isObject(value)) {
+    errors.push('"notifications" must be an object such as { "url": "https://homebridge.example.com/withings", "port": 8582 }');
+    return undefined;
+  }
+  const url = checkNotifyUrl(value.url, { simulator: options.simulator === true });
+  if (!url.ok) {
+    errors.push(url.error);
+    return undefined;
+  }
+  let port = DEFAULT_NOTIFY_PORT;
+  if (value.port !== undefined && value.port !== null) {
+    if (typeof value.port !== 'number' || !Number.isInteger(value.port) || value.port < 1 || value.port > 65_535) {
+      errors.push(`"notifications.port" must be a port number between 1 and 65535 (got ${JSON.stringify(value.port)})`);
+      return undefined;
+    }
+    port = value.port;
+  }
+  let host: string | undefined;
+  if (value.host !== undefined && value.host !== null && value.host !== '') {
+    if (typeof value.host !== 'string' || !/^[0-9A-Za-z.:-]{1,253}$/.test(value.host.trim())) {
+      errors.push(`"notifications.host" must be an address of this machine such as "0.0.0.0" or "127.0.0.1" (got ${JSON.stringify(value.host)})`);
+      return undefined;
+    }
+    host = value.host.trim();
+  }
+  return { url: url.url, port, host };
+}
+
+/**
+ * In Bed comes only from notifications: without them it is left out (an explicit selection of it
+ * gets a warning that says why).
+ */
+const hasUrl = (n: Record<string, unknown>): boolean => n.url !== undefined && n.url !== null && !(typeof n.url === 'string' && n.url.trim() === '');
+
+function withoutInBed(metrics: MetricDefinition[] | undefined, notifications: unknown, raw: unknown, out: { errors: string[]; warnings: string[] }): MetricDefinition[] | undefined {
+  const configured = isObject(notifications) && hasUrl(notifications);
+  if (metrics === undefined || configured) {
+    return metrics;
+  }
+  const kept = metrics.filter((m) => m.source.kind !== 'bed-presence');
+  if (kept.length === 0) {
+    out.errors.push('"measurements" selects only "in_bed", which needs "notifications": configure them or select other measurements');
+    return undefined;
+  }
+  // The full default list (as the settings UI saves it) includes in_bed: only a deliberate selection is warned about.
+  if (kept.length < metrics.length && Array.isArray(raw) && metrics.length < METRIC_KEYS.length) {
+    out.warnings.push('"in_bed" needs "notifications" (Withings reports getting into and out of bed only through them), so In Bed is not shown');
+  }
+  return kept;
 }

@@ -33,7 +33,8 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
     this.started = new Promise((resolve) => {
       this.markStarted = resolve;
     });
-    const parsed = parseConfig(rawConfig);
+    // A simulator (tests, the demo) is not bound by Withings' callback-URL rules.
+    const parsed = parseConfig(rawConfig, { simulator: Boolean(process.env.WITHINGS_API_BASE?.trim()) });
     if (typeof rawConfig?.client_secret === 'string') {
       redactor.add(rawConfig.client_secret);
     }

@@ -11,6 +11,7 @@ import { isGroupContext } from '../accessories/group-accessory.js';
 import type { AccessoryRegistry } from '../accessories/profile-accessories.js';
 import type { ProfileController } from '../profile/controller.js';
 import { createProfile } from '../profile/profile.js';
+import { NotifyHub } from '../notify/hub.js';
 import { PLATFORM_NAME, PLUGIN_NAME, PLUGIN_VERSION, TOKEN_DIR_NAME } from '../settings.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { describeError, type PluginLog } from '../util/log.js';
@@ -31,6 +32,8 @@ export class PlatformRuntime {
   private readonly status: StatusWriter;
   private readonly reported = new Set<string>();
   private readonly matter?: NonNullable<API['matter']>;
+  /** Notifications, when configured. */
+  readonly notify?: NotifyHub;
   private watcher?: { close(): void };
   private rescanTimer?: TimerHandle;
   /** Withings user id → the configured profile its token file names (renames are followed). */
@@ -44,16 +47,27 @@ export class PlatformRuntime {
     private readonly clock: Clock,
   ) {
     this.store = new TokenStore(join(api.user.storagePath(), TOKEN_DIR_NAME));
-    this.status = new StatusWriter(this.store.dir, clock, log, () => this.profiles.values());
+    this.status = new StatusWriter(this.store.dir, clock, log, () => [...this.profiles.values()].map((p) => ({
+      name: p.name,
+      status: { ...p.status, notifications: this.notify?.statusOf(p) ?? { state: 'off' as const } },
+    })));
     this.matter = this.matterApi();
+    const http = new WithingsHttp({ signal: this.abort.signal });
+    const limiter = new RequestLimiter(clock);
+    if (config.notifications) {
+      this.notify = new NotifyHub(config.notifications, {
+        log, clock, http, limiter, signal: this.abort.signal, dir: this.store.dir, metrics: config.metrics,
+        onStatus: () => this.status.changed(),
+      }, () => this.profiles.values());
+    }
     const env = {
       hap: api.hap,
       registry: this.registry(),
       log,
       clock,
       store: this.store,
-      http: new WithingsHttp({ signal: this.abort.signal }),
-      limiter: new RequestLimiter(clock),
+      http,
+      limiter,
       signal: this.abort.signal,
       client: { clientId: config.clientId, clientSecret: config.clientSecret },
       metrics: config.metrics,
@@ -63,6 +77,7 @@ export class PlatformRuntime {
       matter: this.matter,
       version: PLUGIN_VERSION,
       onStatus: () => this.status.changed(),
+      onLinked: (profile: ProfileController) => this.notify?.linked(profile),
     };
     config.profiles.forEach((name, index) => {
       this.profiles.set(profileKey(name), createProfile(name, index, config.profiles.length, env));
@@ -114,6 +129,10 @@ export class PlatformRuntime {
     }
 
     await this.rescanGrants(true);
+    if (this.stopped) {
+      return;
+    }
+    await this.notify?.start();
     if (this.stopped) {
       return;
     }
@@ -231,6 +250,7 @@ export class PlatformRuntime {
     for (const p of this.profiles.values()) {
       p.stop();
     }
+    this.notify?.stop().catch((e: unknown) => this.log.debug('Notifications: could not close the listener: %s', describeError(e)));
     this.abort.abort();
   }
 }

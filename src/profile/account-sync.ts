@@ -90,8 +90,12 @@ export class AccountSync {
     });
   }
 
-  /** One sync. Throws WithingsError on failure; the data kept so far stays as it was. */
-  async sync(scope: string): Promise<SyncReport> {
+  /**
+   * One sync. Throws WithingsError on failure; the data kept so far stays as it was.
+   * `sleepSegments: false` skips the sleep-stage request (the hourly safety poll while appli 44
+   * notifications announce new sleep data).
+   */
+  async sync(scope: string, options: { readonly sleepSegments?: boolean } = {}): Promise<SyncReport> {
     const granted = parseScopes(scope);
     const missing = new Set<string>();
     const started = epochSeconds(this.clock);
@@ -131,7 +135,7 @@ export class AccountSync {
         this.summaryCursor = started - CURSOR_OVERLAP_SECONDS;
         this.timezone ??= reply.series.find((s) => s.timezone)?.timezone;
       }
-      if (this.needs.sleepState) {
+      if (this.needs.sleepState && options.sleepSegments !== false) {
         const segments = await this.api.getSleepSegments(started - SLEEP_STATE_WINDOW_SECONDS, started);
         this.segments = this.notInFuture(segments, (x) => `t${x.startdate}-${x.enddate}`, (x) => x.enddate, started, ignored);
         requests++;

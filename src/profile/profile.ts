@@ -38,6 +38,8 @@ export interface ProfileEnvironment {
   readonly version: string;
   /** A profile's state or last sync changed (the platform writes the status file). */
   readonly onStatus: () => void;
+  /** A profile became linked (notifications subscribe for it). */
+  readonly onLinked?: (controller: ProfileController) => void;
 }
 
 /** Builds the profile `name`, the `index`-th of `count` configured ones. */
@@ -66,5 +68,6 @@ export function createProfile(name: string, index: number, count: number, env: P
     intervalMs: env.intervalMs,
     signal: env.signal,
     onStatus: env.onStatus,
+    onLinked: env.onLinked,
   }, accessories, staggerMs(index, count, env.intervalMs));
 }

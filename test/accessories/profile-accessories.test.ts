@@ -43,20 +43,21 @@ function serviceOf(p: ProfileAccessories, key: string): Service | undefined {
 const C = () => api.hap.Characteristic;
 
 describe('the metric catalog', () => {
-  test('covers the 30 seed keys exactly once, each with its own fixed custom UUID', () => {
+  test('covers the 30 seed keys and in_bed exactly once, each with its own fixed custom UUID', () => {
     expect(METRICS.map((m) => m.key)).toEqual(METRIC_KEYS);
-    expect(new Set(METRIC_KEYS).size).toBe(30);
+    expect(new Set(METRIC_KEYS).size).toBe(31);
     const uuids = METRICS.map((m) => m.uuid);
-    expect(new Set([...uuids, MEASURED_AT_UUID]).size).toBe(31);
+    expect(new Set([...uuids, MEASURED_AT_UUID]).size).toBe(32);
+    expect(metricByKey('in_bed')!.uuid).toBe('2B2900B0-25B4-4CDE-A742-8509B937C2A3');
     for (const u of uuids) {expect(u).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);}
     // Pinned: a published UUID must never change.
     expect(metricByKey('weight_kg')!.uuid).toBe('2B290001-25B4-4CDE-A742-8509B937C2A3');
     expect(metricByKey('sleep_respiratory_min_bpm')!.uuid).toBe('2B29001E-25B4-4CDE-A742-8509B937C2A3');
   });
 
-  test('temperatures are temperature sensors, percentages humidity sensors, sleep_state an occupancy sensor, the rest light sensors', () => {
+  test('temperatures are temperature sensors, percentages humidity sensors, sleep_state and in_bed occupancy sensors, the rest light sensors', () => {
     for (const m of METRICS) {
-      const expected = m.unit === '°C' ? 'TemperatureSensor' : m.unit === '%' ? 'HumiditySensor' : m.key === 'sleep_state' ? 'OccupancySensor' : 'LightSensor';
+      const expected = m.unit === '°C' ? 'TemperatureSensor' : m.unit === '%' ? 'HumiditySensor' : m.key === 'sleep_state' || m.key === 'in_bed' ? 'OccupancySensor' : 'LightSensor';
       expect([m.key, m.homekit]).toEqual([m.key, expected]);
     }
   });

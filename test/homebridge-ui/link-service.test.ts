@@ -247,11 +247,15 @@ test('a link made with another Withings app needs re-linking', async () => {
   expect(status.profiles[0]).toMatchObject({ state: 'needs-relink', reason: expect.stringContaining('another Withings app') });
 });
 
-test('unlink deletes the grant (revoking notification subscriptions first) and leaves other profiles alone', async () => {
+test('unlink deletes the grant (revoking the plugin\'s own notification subscriptions first, not other tools\') and leaves other profiles alone', async () => {
   await link('Alice', tokenReply('1001001'));
   await link('Bob', tokenReply('2002002'));
   const revoked: string[] = [];
-  nock(API).post('/notify', (b) => (b as Record<string, string>).action === 'list').reply(200, { status: 0, body: { profiles: [{ appli: 1, callbackurl: 'https://x/hook', expires: 2147483647 }] } });
+  nock(API).post('/notify', (b) => (b as Record<string, string>).action === 'list').reply(200, { status: 0, body: { profiles: [
+    { appli: 1, callbackurl: 'https://x/hook', expires: 2147483647, comment: 'homebridge-withings' },
+    { appli: 50, callbackurl: 'https://not.my.callback/url', expires: 2147483647, comment: null },
+    { appli: 4, callbackurl: 'https://www.withings.com', expires: 2147483647, comment: 'My notification subscription' },
+  ] } });
   nock(API).post('/notify', (b) => {
     revoked.push(`${(b as Record<string, string>).action} ${(b as Record<string, string>).appli}`);
     return true;
@@ -281,4 +285,19 @@ test('a renamed profile: its link moves to the new name (same Withings user), un
   const status = await service.status({ profiles: ['Alicia', 'Bob'] });
   expect(status.profiles.map((p) => [p.name, p.state])).toEqual([['Alicia', 'linked'], ['Bob', 'linked']]);
   expect(status.otherLinks).toEqual([]);
+});
+
+test('status: the plugin\'s notification record for the linked user, in the page\'s words, secrets masked', async () => {
+  await link('Alice', tokenReply('1001001'));
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(storage, 'withings', '.status.json'), JSON.stringify({ updated_at: 1, profiles: { Alice: {
+    state: 'linked', userid: '1001001', since: 1, last_sync: 2,
+    notifications: { state: 'failing', applis: [1, 50, 51], callback: 'https://hb.example.com/withings/0123…', reason: 'Withings refused the callback URL https://hb.example.com/withings/0123… (status 293): it could not reach it', action: 'Check that …', last_received: 1764576000, last_appli: 50 },
+  } } }));
+  const status = await service.status({ profiles: ['Alice'] });
+  expect(status.profiles[0].notifications).toEqual({
+    state: 'failing', applis: [1, 50, 51], callback: 'https://hb.example.com/withings/0123…',
+    reason: 'Withings refused the callback URL https://hb.example.com/withings/0123… (status 293): it could not reach it', action: 'Check that …',
+    lastReceived: 1764576000, lastAppli: 50,
+  });
 });

@@ -55,8 +55,10 @@ export async function startScenario(options: {
   config?: Record<string, unknown>;
   /** Runs against the simulator before Homebridge starts (e.g. to add a reading). */
   beforeStart?: (sim: Simulator) => Promise<void>;
+  /** Simulator options (e.g. `callbackCheck: 'lenient'` for loopback notification callbacks). */
+  sim?: Parameters<typeof startSimulator>[0];
 } = {}): Promise<Scenario> {
-  const sim = await startSimulator({});
+  const sim = await startSimulator(options.sim ?? {});
   await options.beforeStart?.(sim);
   const storage = mkdtempSync(join(tmpdir(), 'hb-e2e-'));
   const linked = options.linked ?? ['Alice', 'Bob'];
@@ -135,3 +137,16 @@ export function expectedOnBridge(metric: MetricDefinition, reading: Reading): Sh
 }
 
 export { readBridge };
+
+/** A free loopback port (for the notification listener of a scenario). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

@@ -105,6 +105,7 @@ function render(status: StatusReply): void {
       el('div', { class: 'withings-message small' }));
     rows.append(row);
     showMessage(s.name);
+    renderNotifications(row, s);
     const warning = $<HTMLElement>('.withings-warning', row);
     if (s.state === 'needs-relink' && s.reason) {
       warning.className = 'withings-warning small text-danger';
@@ -129,6 +130,33 @@ function render(status: StatusReply): void {
       `Withings user ${o.userid} is linked to "${o.profile}", which is not in Profiles.`, ...moves, remove));
   }
   homebridge.fixScrollHeight();
+}
+
+/** Appli numbers in words, for the notifications line. */
+const APPLI_NAMES: Record<number, string> = { 1: 'body', 2: 'temperature', 4: 'blood pressure', 16: 'activity', 44: 'sleep', 50: 'in bed', 51: 'out of bed' };
+
+/** One line per linked profile: notifications active (what, last received), failing (why, what to do) or off. */
+function renderNotifications(row: HTMLElement, s: ProfileStatus): void {
+  const n = s.notifications;
+  if (s.state === 'unlinked' || !n || n.state === 'off') {
+    return;
+  }
+  const applis = n.applis.map((a) => APPLI_NAMES[a] ?? `appli ${a}`).join(', ');
+  const last = n.lastReceived
+    ? `last notification ${new Date(n.lastReceived * 1000).toLocaleString()}${n.lastAppli ? ` (${APPLI_NAMES[n.lastAppli] ?? `appli ${n.lastAppli}`})` : ''}`
+    : 'no notification received yet';
+  const line = el('div', { class: `small withings-notifications withings-notifications-${n.state}` });
+  if (n.state === 'active') {
+    line.classList.add('text-success');
+    line.textContent = `Notifications active (${applis}) · ${last}${n.reason ? ` · ${n.reason}. ${n.action ?? ''}` : ''}`;
+  } else if (n.state === 'failing') {
+    line.classList.add('text-danger');
+    line.textContent = `Notifications failing: ${n.reason ?? 'unknown reason'}. ${n.action ?? ''}`;
+  } else {
+    line.classList.add('text-muted');
+    line.textContent = `Notifications being set up (${applis})…`;
+  }
+  $<HTMLElement>('.withings-details', row).after(line);
 }
 
 let lastRefresh = 0;
