@@ -145,6 +145,10 @@ export class ProfileAccessories {
       }
       this.show(service, metric, reading, group.context.values[metric.key], nowSeconds, offsetMs);
     }
+    const groups = this.groupAccessories();
+    for (const feature of this.features) {
+      feature.onValues?.(values, groups).forEach((g) => toSave.add(g.accessory));
+    }
     for (const g of this.groups.values()) {
       this.finishGroup(g);
     }
