@@ -42,6 +42,23 @@ export function isDeviceContext(c: unknown): c is DeviceContext {
   return !!x && x.v === 1 && x.kind === 'device' && typeof x.id === 'string' && Array.isArray(x.users);
 }
 
+/** Repairs a context restored from the cache: wrong shapes fall back to neutral values, never fatal. */
+export function repairDeviceContext(ctx: DeviceContext): void {
+  ctx.users = ctx.users.filter((u): u is string => typeof u === 'string');
+  ctx.type = typeof ctx.type === 'string' ? ctx.type : 'Device';
+  ctx.model = typeof ctx.model === 'string' ? ctx.model : '';
+  ctx.lowBattery = ctx.lowBattery === 1 ? 1 : 0;
+  if (typeof ctx.lastSeen !== 'number' || !Number.isInteger(ctx.lastSeen) || ctx.lastSeen < 0 || ctx.lastSeen > 7_258_118_400) {
+    delete ctx.lastSeen;
+  }
+  if (typeof ctx.firmware !== 'string') {
+    delete ctx.firmware;
+  }
+  if (typeof ctx.name !== 'string') {
+    delete ctx.name;
+  }
+}
+
 /** Pure: StatusLowBattery for a battery word; `unknown` keeps what was shown (normal at first). */
 export function lowBatteryState(word: BatteryWord, previous: 0 | 1 | undefined): 0 | 1 {
   switch (word) {
@@ -102,6 +119,7 @@ export class DeviceAccessories {
   /** Takes over a cached device accessory: its last battery state shows at once. */
   adopt(accessory: PlatformAccessory): void {
     const ctx = accessory.context as DeviceContext;
+    repairDeviceContext(ctx);
     if (this.devices.has(ctx.id)) {
       this.registry.unregister([accessory]);
       return;

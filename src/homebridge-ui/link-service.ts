@@ -201,7 +201,8 @@ export class LinkService {
       return { status: 'cancelled', profile: pending.profile };
     }
     await this.save(pending.profile, pending.clientId, pending.grant);
-    await this.store.remove(pending.previousUserid);
+    // The previous person's file goes only if it still is this profile's (not re-linked meanwhile).
+    await this.store.update(pending.previousUserid, (current) => (current && profileKey(current.profile) === profileKey(pending.profile) ? null : undefined));
     return this.linked(pending.profile, pending.grant);
   }
 
@@ -224,7 +225,12 @@ export class LinkService {
     if (taken) {
       throw new LinkError(`"${to}" is already linked to Withings user ${taken.userid}: unlink it first.`);
     }
-    await this.store.write({ ...record, profile: to, updated_at: epochSeconds(this.clock) });
+    // Under the file's lock against what is on disk now, so a refresh by the running plugin in
+    // between is kept (its rotated pair), never written back over.
+    const moved = await this.store.update(record.userid, (current) => current && { ...current, profile: to, updated_at: epochSeconds(this.clock) });
+    if (!moved) {
+      throw new LinkError(`There is no link for "${from}" any more: reload the settings.`);
+    }
     return { moved: true, userid: record.userid, profile: to };
   }
 

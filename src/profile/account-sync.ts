@@ -10,7 +10,7 @@ import { isWithingsError } from '../withings/errors.js';
 import { type Clock, epochSeconds } from '../util/clock.js';
 import { parseScopes } from '../withings/oauth.js';
 import type { ActivityDay, Goals, MeasureGroup, SleepSegment, SleepSummary, WithingsDevice } from '../metrics/data.js';
-import { type AccountData, isUsableGroup, SLEEP_STATE_WINDOW_SECONDS } from '../metrics/values.js';
+import { type AccountData, FUTURE_SLACK_SECONDS, isUsableGroup, SLEEP_STATE_WINDOW_SECONDS } from '../metrics/values.js';
 import { planRequests, type SyncCall } from './request-budget.js';
 
 /** Activity rows kept (and read on the first sync): a week, enough for "today" in any time zone. */
@@ -23,6 +23,8 @@ const SUMMARY_HORIZON_SECONDS = 48 * 3600;
 const CURSOR_OVERLAP_SECONDS = 120;
 /** A full measure fetch this often notices groups deleted in the Withings app. */
 export const FULL_RESYNC_SECONDS = 24 * 3600;
+/** Bound on the ids of ignored readings remembered (each is reported once). */
+const MAX_IGNORED_REMEMBERED = 500;
 
 export interface SyncNeeds {
   /** Measure types to read (empty: no getmeas at all). */
@@ -52,6 +54,8 @@ export interface SyncReport {
   readonly devices?: readonly WithingsDevice[];
   /** Scopes the selected measurements need but the grant lacks (those calls were skipped). */
   readonly missingScopes: readonly string[];
+  /** Readings first seen in this sync and ignored because they are dated in the future. */
+  readonly ignoredFuture: number;
 }
 
 export class AccountSync {
@@ -68,7 +72,8 @@ export class AccountSync {
   private lastGoals?: number;
   private lastDevices?: number;
   private summariesDeferred = false;
-  private synced = false;
+  private everSynced = false;
+  private readonly ignored = new Set<string>();
 
   constructor(
     private readonly api: WithingsApi,
@@ -92,6 +97,30 @@ export class AccountSync {
     return this.timezone;
   }
 
+  /** Whether a whole sync succeeded at least once: until then the data held is not the account's. */
+  get hasSynced(): boolean {
+    return this.everSynced;
+  }
+
+  /** Keeps what is not dated in the future; counts (once per reading) what it drops. */
+  private notInFuture<T>(items: readonly T[], idOf: (t: T) => string, dateOf: (t: T) => number, now: number, count: { n: number }): T[] {
+    const limit = now + FUTURE_SLACK_SECONDS;
+    return items.filter((item) => {
+      if (dateOf(item) <= limit) {
+        return true;
+      }
+      const id = idOf(item);
+      if (!this.ignored.has(id)) {
+        if (this.ignored.size >= MAX_IGNORED_REMEMBERED) {
+          this.ignored.clear();
+        }
+        this.ignored.add(id);
+        count.n++;
+      }
+      return false;
+    });
+  }
+
   /** One sync. Throws WithingsError on failure; the data kept so far stays as it was. */
   async sync(scope: string): Promise<SyncReport> {
     const granted = parseScopes(scope);
@@ -100,6 +129,7 @@ export class AccountSync {
     let requests = 0;
     let received: MeasureGroup[] = [];
     let receivedSummaries: SleepSummary[] = [];
+    const ignored = { n: 0 };
     const full = this.lastFull === undefined || started - this.lastFull >= FULL_RESYNC_SECONDS;
     const activityFields = this.needs.activityFields ?? [];
     const plan = planRequests({
@@ -109,7 +139,7 @@ export class AccountSync {
       activity: activityFields.length > 0,
       goals: this.needs.goals ?? false,
       devices: this.needs.devices ?? false,
-    }, { first: !this.synced, nowSeconds: started, lastGoals: this.lastGoals, lastDevices: this.lastDevices, summariesDeferred: this.summariesDeferred });
+    }, { first: !this.everSynced, nowSeconds: started, lastGoals: this.lastGoals, lastDevices: this.lastDevices, summariesDeferred: this.summariesDeferred });
     const calls: SyncCall[] = [];
     let devices: WithingsDevice[] | undefined;
 
@@ -121,7 +151,7 @@ export class AccountSync {
         });
         requests += reply.requests;
         calls.push('measures');
-        received = this.mergeGroups(reply.groups, full);
+        received = this.mergeGroups(this.notInFuture(reply.groups, (g) => `g${g.grpid}`, (g) => g.date, started, ignored), full);
         this.timezone = reply.timezone ?? this.timezone;
         this.measureCursor = (reply.updatetime ?? started) - CURSOR_OVERLAP_SECONDS;
         if (full) {
@@ -141,12 +171,13 @@ export class AccountSync {
         const reply = await this.api.getSleepSummaries({ lastupdate, dataFields: this.needs.summaryFields });
         requests += reply.requests;
         calls.push('summaries');
-        receivedSummaries = this.mergeSummaries(reply.series, started);
+        receivedSummaries = this.mergeSummaries(this.notInFuture(reply.series, (x) => `s${x.id}`, (x) => x.enddate, started, ignored), started);
         this.summaryCursor = started - CURSOR_OVERLAP_SECONDS;
         this.timezone ??= reply.series.find((s) => s.timezone)?.timezone;
       }
       if (plan.includes('sleep-state')) {
-        this.segments = await this.api.getSleepSegments(started - SLEEP_STATE_WINDOW_SECONDS, started);
+        const segments = await this.api.getSleepSegments(started - SLEEP_STATE_WINDOW_SECONDS, started);
+        this.segments = this.notInFuture(segments, (x) => `t${x.startdate}-${x.enddate}`, (x) => x.enddate, started, ignored);
         requests++;
         calls.push('sleep-state');
       }
@@ -180,8 +211,8 @@ export class AccountSync {
       calls.push('devices');
       this.lastDevices = started;
     }
-    this.synced = true;
-    return { groups: received, summaries: receivedSummaries, full, requests, calls, devices, missingScopes: [...missing] };
+    this.everSynced = true;
+    return { groups: received, summaries: receivedSummaries, full, requests, calls, devices, missingScopes: [...missing], ignoredFuture: ignored.n };
   }
 
   /** Keeps one row per day and source (a newer `modified` replaces it) for the last week; the newest row always stays. */
