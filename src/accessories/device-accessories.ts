@@ -18,7 +18,7 @@ import { customCharacteristics } from './characteristics.js';
 import { ensure, setIfChanged } from './group-accessory.js';
 import { measuredAtText } from './hap-values.js';
 import type { AccessoryRegistry } from './profile-accessories.js';
-import { sanitizeName } from './names.js';
+import { composeName, sanitizeName } from './names.js';
 
 export interface DeviceContext {
   v: 1;
@@ -35,6 +35,8 @@ export interface DeviceContext {
   lastSeen?: number;
   /** The ConfiguredName we set; a different live value is the user's rename. */
   name?: string;
+  /** Display name of the profile that first listed it (tells two "Aura Dock" apart). */
+  ownerName?: string;
 }
 
 export function isDeviceContext(c: unknown): c is DeviceContext {
@@ -56,6 +58,9 @@ export function repairDeviceContext(ctx: DeviceContext): void {
   }
   if (typeof ctx.name !== 'string') {
     delete ctx.name;
+  }
+  if (typeof ctx.ownerName !== 'string') {
+    delete ctx.ownerName;
   }
 }
 
@@ -84,6 +89,31 @@ export function deviceName(device: Pick<WithingsDevice, 'model' | 'type'>): stri
   const lastTypeWord = type.split(/\s+/).pop()!.toLowerCase();
   const raw = !model ? type : model.toLowerCase().includes(lastTypeWord) ? model : `${model} ${type}`;
   return sanitizeName(raw, 'Withings Device', 64);
+}
+
+/**
+ * Pure: the names of all devices shown, unique: "Body Plus Scale"; when two devices would share a
+ * name, each is prefixed with its owner's profile ("Alice Aura Dock Sleep Monitor"); what still
+ * collides (one person's two identical scales) is numbered in id order.
+ */
+export function deviceNames(devices: readonly (Pick<WithingsDevice, 'id' | 'model' | 'type'> & { ownerName?: string })[]): Map<string, string> {
+  const base = new Map(devices.map((d) => [d.id, deviceName(d)]));
+  const count = (names: Iterable<string>, name: string): number => [...names].filter((n) => n === name).length;
+  const named = new Map<string, string>();
+  for (const d of devices) {
+    const name = base.get(d.id)!;
+    named.set(d.id, count(base.values(), name) > 1 && d.ownerName ? composeName(d.ownerName, name) : name);
+  }
+  const seen = new Map<string, number>();
+  for (const d of [...devices].sort((a, b) => a.id.localeCompare(b.id))) {
+    const name = named.get(d.id)!;
+    if (count(named.values(), name) > 1) {
+      const n = (seen.get(name) ?? 0) + 1;
+      seen.set(name, n);
+      named.set(d.id, n === 1 ? name : sanitizeName(`${name} ${n}`, name, 64));
+    }
+  }
+  return named;
 }
 
 /**
@@ -125,7 +155,7 @@ export class DeviceAccessories {
       return;
     }
     this.devices.set(ctx.id, accessory);
-    this.show(accessory);
+    this.showAll();
   }
 
   /**
@@ -149,8 +179,8 @@ export class DeviceAccessories {
     this.commit([], changed, gone);
   }
 
-  /** One account's device list (getdevice) arrived. */
-  update(userid: string, reported: readonly WithingsDevice[]): void {
+  /** One account's device list (getdevice) arrived; `ownerName` is the display name of its profile. */
+  update(userid: string, reported: readonly WithingsDevice[], ownerName?: string): void {
     const listed = new Map(visibleDevices(reported).map((d) => [d.id, d]));
     const created: PlatformAccessory[] = [];
     const changed: PlatformAccessory[] = [];
@@ -177,20 +207,30 @@ export class DeviceAccessories {
       const ctx = accessory.context as DeviceContext;
       const before = JSON.stringify(ctx);
       ctx.users = ownersAfter(ctx.users, userid, true);
+      ctx.ownerName ??= ownerName;
       ctx.type = device.type;
       ctx.model = device.model;
       ctx.firmware = device.firmware ?? ctx.firmware;
       ctx.lowBattery = lowBatteryState(device.battery, ctx.lowBattery);
       ctx.lastSeen = Math.max(ctx.lastSeen ?? 0, device.lastSessionDate ?? 0) || undefined;
       if (ctx.lowBattery === 1 && JSON.parse(before).lowBattery !== 1) {
-        this.log.warn('The battery of the Withings %s is low.', accessory.displayName);
+        // Not a problem of the plugin: information (Apple Home shows its own warning).
+        this.log.info('The battery of the Withings %s is low.', deviceName(ctx));
       }
-      this.show(accessory);
       if (JSON.stringify(ctx) !== before && !created.includes(accessory)) {
         changed.push(accessory);
       }
     }
+    this.showAll();
     this.commit(created, changed, gone);
+  }
+
+  /** Names and values of every device (names depend on each other). */
+  private showAll(): void {
+    const names = deviceNames([...this.devices.values()].map((a) => a.context as DeviceContext));
+    for (const accessory of this.devices.values()) {
+      this.show(accessory, names.get((accessory.context as DeviceContext).id)!);
+    }
   }
 
   private commit(created: PlatformAccessory[], changed: PlatformAccessory[], gone: PlatformAccessory[]): void {
@@ -215,10 +255,9 @@ export class DeviceAccessories {
   }
 
   /** Information, name and battery from the context (also for cached accessories). */
-  private show(accessory: PlatformAccessory): void {
+  private show(accessory: PlatformAccessory, name: string): void {
     const { Characteristic: C, Service: S } = this.hap;
     const ctx = accessory.context as DeviceContext;
-    const name = deviceName(ctx);
     if (accessory.displayName !== name) {
       accessory.updateDisplayName(name);
     }

@@ -69,7 +69,7 @@ export class PlatformRuntime {
       matter: this.matter,
       version: PLUGIN_VERSION,
       onStatus: () => this.status.changed(),
-      onDevices: (userid: string, devices: readonly WithingsDevice[]) => this.devices.update(userid, devices),
+      onDevices: (userid: string, devices: readonly WithingsDevice[], ownerName: string) => this.devices.update(userid, devices, ownerName),
     };
     config.profiles.forEach((name, index) => {
       this.profiles.set(profileKey(name), createProfile(name, index, config.profiles.length, env));

@@ -39,7 +39,7 @@ export interface ControllerDeps {
   /** Called when the profile's state or last sync changes (the platform writes the status file). */
   readonly onStatus?: () => void;
   /** The account's devices, when a sync read them (the platform keeps one accessory per device). */
-  readonly onDevices?: (userid: string, devices: readonly WithingsDevice[]) => void;
+  readonly onDevices?: (userid: string, devices: readonly WithingsDevice[], ownerName: string) => void;
 }
 
 /** A lifecycle value as a caller proposes it; `transition` adds `since`. */
@@ -280,7 +280,7 @@ export class ProfileController {
     const { sync } = link;
     if (report.devices) {
       try {
-        this.deps.onDevices?.(link.userid, report.devices);
+        this.deps.onDevices?.(link.userid, report.devices, this.accessories.profile.displayName);
       } catch (e) {
         this.deps.log.error('%s: could not update the device accessories: %s', this.name, describeError(e));
       }

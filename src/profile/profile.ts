@@ -40,7 +40,7 @@ export interface ProfileEnvironment {
   /** A profile's state or last sync changed (the platform writes the status file). */
   readonly onStatus: () => void;
   /** A profile read its account's devices (the platform's device accessories). */
-  readonly onDevices?: (userid: string, devices: readonly WithingsDevice[]) => void;
+  readonly onDevices?: (userid: string, devices: readonly WithingsDevice[], ownerName: string) => void;
 }
 
 /** Builds the profile `name`, the `index`-th of `count` configured ones. */

@@ -5,7 +5,7 @@
  */
 import type { API } from 'homebridge';
 
-import { DeviceAccessories, deviceName, lowBatteryState, visibleDevices } from '../../src/accessories/device-accessories.js';
+import { DeviceAccessories, deviceName, deviceNames, lowBatteryState, visibleDevices } from '../../src/accessories/device-accessories.js';
 import { GoalSensors } from '../../src/accessories/features/goals.js';
 import { isValidHomeKitName, profileDisplayName } from '../../src/accessories/names.js';
 import { ProfileAccessories } from '../../src/accessories/profile-accessories.js';
@@ -57,6 +57,11 @@ describe('device batteries', () => {
     const sensor = { ...scale('high'), id: 'sensor', type: 'Sleep Monitor', model: 'Aura Sensor V2' };
     expect(visibleDevices([dock, sensor]).map((d) => d.id)).toEqual(['dock']);
     expect(visibleDevices([sensor]).map((d) => d.id)).toEqual(['sensor']);
+    // Two people's sleep mats: each named for its owner; one person's two identical scales numbered.
+    expect([...deviceNames([{ ...dock, ownerName: 'Alice' }, { ...dock, id: 'dock2', ownerName: 'Bob' }, scale('high')]).values()])
+      .toEqual(['Alice Aura Dock Sleep Monitor', 'Bob Aura Dock Sleep Monitor', 'Body Plus Scale']);
+    expect([...deviceNames([{ ...scale('high'), id: 'b', ownerName: 'Alice' }, { ...scale('high'), id: 'a', ownerName: 'Alice' }]).values()])
+      .toEqual(['Alice Body Plus Scale 2', 'Alice Body Plus Scale']);
   });
 
   test('high → low → unknown: StatusLowBattery 0, 1, still 1; Last Seen and information at the accessory', () => {
@@ -79,7 +84,7 @@ describe('device batteries', () => {
 
     d.update('363', [scale('low')]);
     expect(lowOf(d, 'Body Plus Scale')).toBe(1);
-    expect(log.lines.filter((l) => l.level === 'warn').map((l) => l.text)).toEqual([expect.stringMatching(/battery .* is low.*Body Plus Scale/)]);
+    expect(log.lines.filter((l) => /battery/.test(l.text)).map((l) => [l.level, l.text])).toEqual([['info', expect.stringMatching(/battery .* is low.*Body Plus Scale/)]]);
     d.update('363', [scale('unknown')]);
     expect(lowOf(d, 'Body Plus Scale')).toBe(1);
     d.update('363', [scale('medium')]);

@@ -135,11 +135,11 @@ test.concurrent('the access token expires mid-run: one refresh, the rotated pair
   let after: { path: string; action?: string; status: number | null }[] = [];
   while (Date.now() < deadline) {
     after = (await requests(s.sim)).slice(mark);
-    if (after.filter((r) => r.path === '/v2/sleep').length >= 2) {break;}
+    if (after.some((r) => r.action === 'getactivity')) {break;}
     await new Promise((r) => setTimeout(r, 500));
   }
   expect(after.map((r) => `${r.path} ${r.action} ${r.status}`)).toEqual([
-    '/measure getmeas 401', '/v2/oauth2 requesttoken 0', '/measure getmeas 0', '/v2/sleep getsummary 0', '/v2/sleep get 0',
+    '/measure getmeas 401', '/v2/oauth2 requesttoken 0', '/measure getmeas 0', '/v2/sleep getsummary 0', '/v2/sleep get 0', '/v2/measure getactivity 0',
   ]);
   const rotated = JSON.parse(readFileSync(file, 'utf8'));
   expect(rotated.refresh_token).not.toBe(before.refresh_token);
