@@ -3,7 +3,7 @@
  * Every one of them failed on the code before the fix.
  */
 import { getEventListeners } from 'node:events';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -89,9 +89,16 @@ async function startPlatform(config: Record<string, unknown> = SEED, cached: Pla
 describe('17.1 no status-file write loop while a profile is unlinked or unreadable', () => {
   const statusFile = () => join(storage, 'withings', '.status.json');
   const inode = () => statSync(statusFile()).ino; // every atomic write is a new inode
+  /** The write at start is asynchronous: let it land (bounded; file-system calls under load). */
+  const written = async (): Promise<void> => {
+    for (let i = 0; i < 50 && !existsSync(statusFile()); i++) {
+      await settle();
+    }
+  };
 
   test('rescans of an unlinked profile do not rewrite the status file', async () => {
     const p = await startPlatform();
+    await written();
     const first = inode();
     for (let i = 0; i < 5; i++) {
       await clock.advance(GRANT_RESCAN_MS);
@@ -109,6 +116,10 @@ describe('17.1 no status-file write loop while a profile is unlinked or unreadab
     writeFileSync(join(storage, 'withings', '363.json'), '{ not json');
     await clock.advance(GRANT_RESCAN_MS);
     await settle();
+    const state = () => (existsSync(statusFile()) ? JSON.parse(readFileSync(statusFile(), 'utf8')).profiles.Alice?.state : undefined);
+    for (let i = 0; i < 50 && state() !== 'needs-relink'; i++) {
+      await settle(); // the needs-relink write lands asynchronously
+    }
     const afterProblem = inode();
     for (let i = 0; i < 5; i++) {
       await clock.advance(GRANT_RESCAN_MS);

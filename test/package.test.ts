@@ -38,6 +38,8 @@ describe('package.json', () => {
       expect(pkg.scripts[script]).toBeUndefined();
     }
     expect(pkg.scripts.prepublishOnly).toBe('npm run lint && npm run build && npm test');
+    // `npm pack` on a fresh clone builds first, so the package holds dist/ (it packed none before).
+    expect(pkg.scripts.prepack).toBe('npm run build');
   });
 
   test('ships only the build, the schema and the docs', () => {

@@ -47,7 +47,8 @@ export function homeKitValue(metric: MetricDefinition, reading: Reading, nowSeco
   if (metric.homekit === 'OccupancySensor') {
     return sleepOccupancy(reading, nowSeconds);
   }
-  return clampToProps(reading.value, SERVICE_PROPS[metric.homekit]);
+  const shown = metric.homekitShows ? reading.value * metric.homekitShows.factor : reading.value;
+  return clampToProps(shown, SERVICE_PROPS[metric.homekit]);
 }
 
 /** A sleep-state reading still inside the 6-hour window, else undefined (unknown). */

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { METRICS, metricByKey, scopeFor, type MetricDefinition } from '../metrics/catalog.js';
 import { CALLBACK_PATH, TOKEN_DIR_NAME } from '../settings.js';
 import type {
+  CallbackInfo,
+  CallbackInputs,
   CompleteReply,
   CompleteRequest,
   ConfirmReply,
@@ -37,6 +39,8 @@ import { parseSubscriptions } from '../withings/types.js';
 import { exchangeFailureMessage, LinkError } from './messages.js';
 import { matchGrants, profileKey } from '../platform/grants.js';
 import { type PluginStatusFile, STATUS_FILE_NAME } from '../platform/status-file.js';
+import { callbackVerdict, HOSTED_CALLBACK_URL, redirectUriFor } from '../platform/callback-url.js';
+import { parseConfig } from '../platform/config.js';
 
 /** A link attempt lives this long: the user signs in, maybe resets a password, comes back. */
 export const STATE_TTL_MS = 15 * 60_000;
@@ -86,6 +90,10 @@ export class LinkService {
     const names = Array.isArray(req.profiles) ? req.profiles.map(str).filter(Boolean) : [];
     const needed = neededScopes(req.measurements);
     const listed = await this.store.list();
+    // What the plugin's files hold must not reach the page: teach the redactor this process's tokens.
+    for (const r of listed.records) {
+      redactor.add(r.access_token, r.refresh_token);
+    }
     const runtime = await this.readPluginStatus();
     const match = matchGrants(names, listed); // the same matching as the running plugin
     const profiles = names.map((name): ProfileStatus => {
@@ -101,7 +109,7 @@ export class LinkService {
       if (clientId && record.client_id && record.client_id !== clientId) {
         reason = 'it was linked with another Withings app (Client ID): link it again with this one';
       } else if (live?.state === 'needs-relink' && live.userid === record.userid && (live.since ?? 0) >= record.updated_at) {
-        reason = live.reason ?? 'Withings no longer accepts this link';
+        reason = redact(live.reason ?? 'Withings no longer accepts this link');
       }
       return {
         name, state: reason ? 'needs-relink' : 'linked', userid: record.userid, scope: record.scope, missingScopes, reason,
@@ -120,8 +128,21 @@ export class LinkService {
       profiles,
       otherLinks: match.unused.map((r) => ({ userid: r.userid, profile: r.profile })),
       callbackPath: CALLBACK_PATH,
+      callback: this.callbackInfo(req),
+      configErrors: req.config === undefined ? [] : configErrors(req.config),
       authorizeHost: new URL(this.http.endpoints.authBase).host,
     };
+  }
+
+  /** The one callback URL to register (built here, as `start()` builds it) and Withings' verdict. */
+  callbackInfo(inputs: CallbackInputs): CallbackInfo {
+    const built = redirectUriFor(inputs);
+    const withings = /(^|\.)withings\.(com|net)$/.test(new URL(this.http.endpoints.authBase).hostname);
+    if (!built.ok) {
+      return { error: built.error, problems: [], accepted: false, hosted: HOSTED_CALLBACK_URL, withings };
+    }
+    const verdict = callbackVerdict(built.url);
+    return { url: built.url, problems: verdict.problems, accepted: verdict.accepted, hosted: HOSTED_CALLBACK_URL, withings };
   }
 
   /** Starts a link: a fresh single-use `state` bound to the profile, and the consent URL. */
@@ -129,38 +150,36 @@ export class LinkService {
     const profile = str(req.profile);
     const clientId = str(req.clientId);
     const clientSecret = str(req.clientSecret);
-    const redirectUri = str(req.redirectUri);
     if (!profile) {
       throw new LinkError('Add the profile to "Profiles" first, then press Link next to it.');
     }
     if (!clientId || !clientSecret) {
       throw new LinkError('Enter the Client ID and Secret of your Withings app first (developer.withings.com → your app).');
     }
-    let callback: URL;
-    try {
-      callback = new URL(redirectUri);
-    } catch {
-      throw new LinkError('The callback URL is not a valid address: check "Base URL" in the settings.');
+    // The redirect URI is the one built from the settings, never one the page made up.
+    const built = redirectUriFor(req);
+    if (!built.ok) {
+      throw new LinkError(`${built.error}.`);
     }
-    if (callback.protocol !== 'https:' && callback.protocol !== 'http:') {
-      throw new LinkError('The callback URL must start with https://: check "Base URL" in the settings.');
-    }
+    const redirectUri = built.url;
     this.prune();
     redactor.add(clientSecret);
     const state = randomBytes(24).toString('hex');
     this.pending.set(state, { profile, clientId, clientSecret, redirectUri, createdAt: this.clock.now(), used: false });
-    return { url: buildAuthorizeUrl(this.http.endpoints.authBase, { clientId, redirectUri, state }), state };
+    return { url: buildAuthorizeUrl(this.http.endpoints.authBase, { clientId, redirectUri, state }), state, redirectUri };
   }
 
   /**
-   * Finishes a link from the address Withings redirected to (or just the code, with the `state` of
-   * the attempt). The code is exchanged at once and exactly once.
+   * Finishes a link from the address Withings redirected to. The address must carry the `state` of
+   * a waiting attempt (never taken from anywhere else); the code is exchanged at once and exactly once.
    */
   async complete(req: CompleteRequest): Promise<CompleteReply> {
     const expectedState = str(req.state);
-    const { code, state, error } = parseRedirect(str(req.input), expectedState);
+    const { code, state, error } = parseRedirect(str(req.input));
     if (!state) {
-      throw new LinkError('Press Link first: no link attempt is waiting for this address.');
+      throw new LinkError(code || error
+        ? 'This address has no "state=": paste the whole address of the page Withings sent you to, exactly as it is in the address bar.'
+        : 'Paste the whole address of the page Withings sent you to (it contains "code=" and "state=").');
     }
     if (expectedState && expectedState !== state) {
       throw new LinkError('This address belongs to another link attempt (the state does not match): press Link again and paste the address of that window.');
@@ -321,25 +340,26 @@ export function neededScopes(measurements: unknown): Set<string> {
 }
 
 /**
- * Reads what the user pasted: the whole redirected address (even of a page that failed to load),
- * just its query string, or the bare code.
+ * Reads what the user pasted: the whole redirected address (even of a page that failed to load) or
+ * just its query string. A bare code, or an address without `state`, carries no state: the caller
+ * refuses it (a crafted address with someone else's code must not pass without the state check).
  */
-export function parseRedirect(input: string, fallbackState: string): { code?: string; state?: string; error?: string } {
+export function parseRedirect(input: string): { code?: string; state?: string; error?: string } {
   const text = input.trim();
-  if (!text) {
-    return { state: fallbackState || undefined };
+  const at = text.search(/[?&#](code|state|error)=/);
+  if (at < 0) {
+    return {};
   }
-  const query = /[?&](code|state|error)=/.test(text) ? text.slice(text.search(/[?&](code|state|error)=/) + 1).split('#')[0] : '';
-  if (query) {
-    const params = new URLSearchParams(query);
-    return {
-      code: params.get('code') ?? undefined,
-      state: params.get('state') ?? (fallbackState || undefined),
-      error: params.get('error') ?? undefined,
-    };
-  }
-  if (/^[A-Za-z0-9._~-]{8,}$/.test(text)) {
-    return { code: text, state: fallbackState || undefined };
-  }
-  return { state: fallbackState || undefined };
+  const params = new URLSearchParams(text.slice(at + 1).replace(/#/g, '&'));
+  return {
+    code: params.get('code') || undefined,
+    state: params.get('state') || undefined,
+    error: params.get('error') || undefined,
+  };
+}
+
+/** The errors the plugin would log at start-up for these settings (never the secret: see config.ts). */
+export function configErrors(config: unknown): string[] {
+  const result = parseConfig(config);
+  return result.ok ? [] : result.errors;
 }

@@ -39,6 +39,12 @@ export interface MetricDefinition {
   readonly primary?: boolean;
   /** The kind of reading a new value of this metric is part of (its "new reading" button). */
   readonly reading?: ReadingKindId;
+  /**
+   * What Apple Home shows instead of the value in `unit`, when that unit reads badly as lux: Home and
+   * Config UI X show a light level without useful decimals (1.68 m reads "2 lux"), so height is
+   * shown in centimetres (168 lux). The exact value in `unit` stays in the custom characteristic.
+   */
+  readonly homekitShows?: { readonly unit: string; readonly factor: number };
 }
 
 /** Kinds of readings that get a "new reading" button (see `READING_KINDS`). */
@@ -54,7 +60,7 @@ export interface ReadingKind {
 export const READING_KINDS: readonly ReadingKind[] = [
   { id: 'weigh-in', label: 'Weigh-in', group: 'body' },
   { id: 'blood-pressure', label: 'Blood Pressure Reading', group: 'heart' },
-  { id: 'temperature', label: 'Temperature Reading', group: 'temperature' },
+  { id: 'temperature', label: 'Thermometer Reading', group: 'temperature' },
   { id: 'night', label: 'Night Finished', group: 'sleep' },
 ];
 
@@ -77,7 +83,7 @@ export const METRICS: readonly MetricDefinition[] = [
   { key: 'fat_free_mass_kg', label: 'Fat-Free Mass', unit: 'kg', group: 'body', source: measure(5), homekit: 'LightSensor', matter: null, reading: 'weigh-in', uuid: uuid(3), decimals: 2 },
   { key: 'muscle_mass_kg', label: 'Muscle Mass', unit: 'kg', group: 'body', source: measure(76), homekit: 'LightSensor', matter: null, reading: 'weigh-in', uuid: uuid(4), decimals: 2 },
   { key: 'bone_mass_kg', label: 'Bone Mass', unit: 'kg', group: 'body', source: measure(88), homekit: 'LightSensor', matter: null, reading: 'weigh-in', uuid: uuid(5), decimals: 2 },
-  { key: 'height_m', label: 'Height', unit: 'm', group: 'body', source: measure(4), homekit: 'LightSensor', matter: null, uuid: uuid(6), decimals: 2 },
+  { key: 'height_m', label: 'Height', unit: 'm', group: 'body', source: measure(4), homekit: 'LightSensor', matter: null, uuid: uuid(6), decimals: 2, homekitShows: { unit: 'cm', factor: 100 } },
   { key: 'temperature_c', label: 'Temperature', unit: '°C', group: 'temperature', source: measure(12), homekit: 'TemperatureSensor', matter: 'TemperatureSensor', reading: 'temperature', uuid: uuid(7), decimals: 2 },
   { key: 'body_temperature_c', label: 'Body Temperature', unit: '°C', group: 'temperature', source: measure(71), homekit: 'TemperatureSensor', matter: 'TemperatureSensor', reading: 'temperature', uuid: uuid(8), decimals: 2, primary: true },
   { key: 'skin_temperature_c', label: 'Skin Temperature', unit: '°C', group: 'temperature', source: measure(73), homekit: 'TemperatureSensor', matter: 'TemperatureSensor', reading: 'temperature', uuid: uuid(9), decimals: 2 },
@@ -94,14 +100,14 @@ export const METRICS: readonly MetricDefinition[] = [
   { key: 'sleep_deep_duration_seconds', label: 'Deep Sleep', unit: 's', group: 'sleep', source: summary('sum', 'deepsleepduration'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(20), decimals: 0 },
   { key: 'sleep_rem_duration_seconds', label: 'REM Sleep', unit: 's', group: 'sleep', source: summary('sum', 'remsleepduration'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(21), decimals: 0 },
   { key: 'sleep_wakeup_count', label: 'Wake-ups', unit: 'count', group: 'sleep', source: summary('sum', 'wakeupcount'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(22), decimals: 0 },
-  { key: 'sleep_tosleep_duration_seconds', label: 'Time to Sleep', unit: 's', group: 'sleep', source: summary('sum', 'sleep_latency', 'durationtosleep'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(23), decimals: 0 },
-  { key: 'sleep_towakeup_duration_seconds', label: 'Time to Get Up', unit: 's', group: 'sleep', source: summary('sum', 'wakeup_latency', 'durationtowakeup'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(24), decimals: 0 },
-  { key: 'sleep_heart_rate_average_bpm', label: 'Sleep Heart Rate', unit: 'bpm', group: 'sleep', source: summary('weighted-average', 'hr_average'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(25), decimals: 1 },
-  { key: 'sleep_heart_rate_max_bpm', label: 'Sleep Heart Rate Max', unit: 'bpm', group: 'sleep', source: summary('max', 'hr_max'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(26), decimals: 0 },
-  { key: 'sleep_heart_rate_min_bpm', label: 'Sleep Heart Rate Min', unit: 'bpm', group: 'sleep', source: summary('min', 'hr_min'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(27), decimals: 0 },
-  { key: 'sleep_respiratory_average_bpm', label: 'Sleep Breathing Rate', unit: 'br/min', group: 'sleep', source: summary('weighted-average', 'rr_average'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(28), decimals: 1 },
-  { key: 'sleep_respiratory_max_bpm', label: 'Sleep Breathing Rate Max', unit: 'br/min', group: 'sleep', source: summary('max', 'rr_max'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(29), decimals: 0 },
-  { key: 'sleep_respiratory_min_bpm', label: 'Sleep Breathing Rate Min', unit: 'br/min', group: 'sleep', source: summary('min', 'rr_min'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(30), decimals: 0 },
+  { key: 'sleep_tosleep_duration_seconds', label: 'Falling Asleep Time', unit: 's', group: 'sleep', source: summary('sum', 'sleep_latency', 'durationtosleep'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(23), decimals: 0 },
+  { key: 'sleep_towakeup_duration_seconds', label: 'Getting Up Time', unit: 's', group: 'sleep', source: summary('sum', 'wakeup_latency', 'durationtowakeup'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(24), decimals: 0 },
+  { key: 'sleep_heart_rate_average_bpm', label: 'Avg Heart Rate Asleep', unit: 'bpm', group: 'sleep', source: summary('weighted-average', 'hr_average'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(25), decimals: 1 },
+  { key: 'sleep_heart_rate_max_bpm', label: 'Max Heart Rate Asleep', unit: 'bpm', group: 'sleep', source: summary('max', 'hr_max'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(26), decimals: 0 },
+  { key: 'sleep_heart_rate_min_bpm', label: 'Min Heart Rate Asleep', unit: 'bpm', group: 'sleep', source: summary('min', 'hr_min'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(27), decimals: 0 },
+  { key: 'sleep_respiratory_average_bpm', label: 'Avg Breathing Asleep', unit: 'br/min', group: 'sleep', source: summary('weighted-average', 'rr_average'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(28), decimals: 1 },
+  { key: 'sleep_respiratory_max_bpm', label: 'Max Breathing Asleep', unit: 'br/min', group: 'sleep', source: summary('max', 'rr_max'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(29), decimals: 0 },
+  { key: 'sleep_respiratory_min_bpm', label: 'Min Breathing Asleep', unit: 'br/min', group: 'sleep', source: summary('min', 'rr_min'), homekit: 'LightSensor', matter: null, reading: 'night', uuid: uuid(30), decimals: 0 },
   // Activity today (getactivity), in the profile's time zone; 0 from local midnight until today's row arrives.
   { key: 'steps_today', label: 'Steps Today', unit: 'count', group: 'activity', source: activity('steps'), homekit: 'LightSensor', matter: null, uuid: uuid(31), decimals: 0, primary: true },
   { key: 'distance_today_m', label: 'Distance Today', unit: 'm', group: 'activity', source: activity('distance'), homekit: 'LightSensor', matter: null, uuid: uuid(32), decimals: 0 },

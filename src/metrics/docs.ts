@@ -45,7 +45,9 @@ function source(m: MetricDefinition): string {
 function homeShows(m: MetricDefinition): string {
   switch (m.homekit) {
     case 'LightSensor':
-      return 'Light sensor: the value as lux (72.5 kg → 72.5 lx)';
+      return m.homekitShows
+        ? `Light sensor: the value in ${m.homekitShows.unit} as lux (1.68 m → 168 lx)`
+        : 'Light sensor: the value as lux (72.5 kg → 72.5 lx)';
     case 'TemperatureSensor':
       return 'Temperature sensor (°C, converted to °F by iOS if you use °F)';
     case 'HumiditySensor':
@@ -58,7 +60,9 @@ function homeShows(m: MetricDefinition): string {
 function automation(m: MetricDefinition): string {
   switch (m.homekit) {
     case 'LightSensor':
-      return '"Light level rises above / drops below" a value in the key\'s unit';
+      return m.homekitShows
+        ? `"Light level rises above / drops below" a value in ${m.homekitShows.unit}`
+        : '"Light level rises above / drops below" a value in the key\'s unit';
     case 'TemperatureSensor':
       return '"Temperature rises above / drops below"';
     case 'HumiditySensor':

@@ -100,6 +100,14 @@ describe('services', () => {
     expect(valueOf(sleep, metricByKey('sleep_state')!.uuid)).toBe('deep');
   });
 
+  test('height: the light sensor shows centimetres (168 lux, not "2 lux"), the exact value stays in metres', () => {
+    const p = profile();
+    p.apply(new Map([['height_m', at(1.68)]]), NOW, 0);
+    const height = serviceOf(p, 'height_m')!;
+    expect(height.getCharacteristic(C().CurrentAmbientLightLevel).value).toBe(168);
+    expect(valueOf(height, metricByKey('height_m')!.uuid)).toBe(1.68);
+  });
+
   test('props accept real extremes without a single HAP warning: 0 s of REM, 250 kg, 35 °C, SpO2 100 %, 0 wake-ups', () => {
     const p = profile();
     p.apply(new Map([

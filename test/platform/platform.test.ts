@@ -123,6 +123,39 @@ test('an invalid config does nothing at all: one error line, no timers, no acces
   expect(published()).toEqual([]);
 });
 
+test('a refused config shows as a fault on the cached sensors (values, names, accessories untouched) and the log says why', async () => {
+  await store().write(grant());
+  serveAccount();
+  start();
+  await run();
+  expect(status('weight_kg')).toEqual({ active: true, fault: 0 });
+  const cache = published().map(roundTrip);
+  const before = cache.map((a) => [a.UUID, a.displayName, a.services.length]);
+  api.fire('shutdown');
+  nock.cleanAll();
+
+  start({ ...SEED, profiles: ['Alice', 'alice'] }, cache); // refused at start
+  await run();
+  expect(value('weight_kg')).toBe(70);
+  expect(status('weight_kg')).toEqual({ active: false, fault: 1 });
+  const faults = published().flatMap((a) => a.services.filter((sv) => sv.testCharacteristic(api.hap.Characteristic.StatusFault)));
+  expect(faults.length).toBeGreaterThan(1);
+  expect(faults.every((sv) => sv.getCharacteristic(api.hap.Characteristic.StatusFault).value === 1)).toBe(true);
+  expect(published().map((a) => [a.UUID, a.displayName, a.services.length])).toEqual(before);
+  expect(lines('error')).toEqual([expect.stringContaining('"profiles" lists "alice" twice')]);
+  expect(lines('warn')).toEqual([`${faults.length} cached sensors show a fault in the Home app until the configuration is fixed (see the error above).`]);
+  expect(clock.timers()).toEqual([]);
+  expect(requests).toHaveLength(3); // only the first, valid run's sync
+
+  // Fixed and restarted: the fault clears from the profile's health.
+  api.fire('shutdown');
+  const again = published().map(roundTrip);
+  serveAccount();
+  start(SEED, again);
+  await run();
+  expect(status('weight_kg')).toEqual({ active: true, fault: 0 });
+});
+
 test('unlinked: one info line; when the settings UI writes a grant, the profile syncs without a restart', async () => {
   start();
   await run();
