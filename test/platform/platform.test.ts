@@ -145,7 +145,7 @@ test('a refused config shows as a fault on the cached sensors (values, names, ac
   expect(lines('error')).toEqual([expect.stringContaining('"profiles" lists "alice" twice')]);
   expect(lines('warn')).toEqual([`${faults.length} cached sensors show a fault in the Home app until the configuration is fixed (see the error above).`]);
   expect(clock.timers()).toEqual([]);
-  expect(requests).toHaveLength(3); // only the first, valid run's sync
+  expect(requests).toHaveLength(6); // only the first, valid run's sync (issue 14's first sync: 6 calls)
 
   // Fixed and restarted: the fault clears from the profile's health.
   api.fire('shutdown');
