@@ -150,6 +150,9 @@ describe('17.2 one bad date never stops the plugin', () => {
     const good = group(1, NOW - 3600, [{ type: 1, value: 72_000, unit: -3 }]);
     nock(BASE).post('/measure').reply(200, envelope({ updatetime: NOW, measuregrps: [good, group(2, NOW + 3 * 86_400, [{ type: 1, value: 99_999, unit: 0 }])] }));
     nock(BASE).post('/v2/sleep').twice().reply(200, envelope({ series: [] }));
+    // Issue 14's calls: activity, goals and devices (empty).
+    nock(BASE).post('/v2/measure').reply(200, envelope({ activities: [], more: false, offset: 0 }));
+    nock(BASE).post('/v2/user').twice().reply(200, envelope({ goals: [], devices: [] }));
     const p = await startPlatform();
     const weight = (api: TestApi) => [...api.published.values()].flatMap((a) => a.services).find((s) => s.subtype === 'weight_kg')
       ?.getCharacteristic(api.hap.Characteristic.CurrentAmbientLightLevel).value;
@@ -160,6 +163,8 @@ describe('17.2 one bad date never stops the plugin', () => {
 
     nock(BASE).post('/measure').reply(200, envelope({ updatetime: NOW, measuregrps: [good] }));
     nock(BASE).post('/v2/sleep').twice().reply(200, envelope({ series: [] }));
+    nock(BASE).post('/v2/measure').reply(200, envelope({ activities: [], more: false, offset: 0 }));
+    nock(BASE).post('/v2/user').twice().reply(200, envelope({ goals: [], devices: [] }));
     const again = await startPlatform(SEED, cached);
     expect(again.lines('error')).toEqual([]);
     expect(weight(again.api)).toBe(72);

@@ -158,6 +158,10 @@ export class ProfileAccessories {
       }
       this.show(service, metric, effective, kept, nowSeconds, offsetMs);
     }
+    const groups = this.groupAccessories();
+    for (const feature of this.features) {
+      feature.onValues?.(values, groups).forEach((g) => toSave.add(g.accessory));
+    }
     for (const g of this.groups.values()) {
       this.finishGroup(g);
     }

@@ -27,12 +27,20 @@ function source(m: MetricDefinition): string {
   switch (m.source.kind) {
     case 'measure':
       return `getmeas type ${m.source.measureType}`;
-    case 'summary':
-      return `sleep summary \`${m.source.fields.join('` / `')}\` (${m.source.aggregate.replace('-', ' ')} over the nights since noon yesterday)`;
+    case 'summary': {
+      const how = m.source.aggregate === 'longest-night' ? 'the night with the most sleep time since noon yesterday' : `${m.source.aggregate.replace('-', ' ')} over the nights since noon yesterday`;
+      return `sleep summary \`${m.source.fields.join('` / `')}\`${m.source.scale ? ` × ${m.source.scale}` : ''} (${how}; \`-1\` = no value)`;
+    }
     case 'sleep-state':
       return 'sleep stages of the last 6 h: state of the latest segment';
     case 'bed-presence':
       return 'notifications only (appli 50 in bed, 51 out of bed); needs `notifications`, see [Notifications](#notifications)';
+    case 'activity':
+      return `getactivity \`${m.source.field}\` of today's row (profile's time zone; 0 from local midnight until today's row arrives)`;
+    case 'bmi':
+      return 'latest weight (type 1) / latest height (type 4)²; needs both; measured at the weight\'s time';
+    case 'goal':
+      return `getgoals \`${m.source.goal}\` (read hourly)`;
   }
 }
 

@@ -28,9 +28,15 @@ export function appliOf(metric: MetricDefinition): number[] {
   switch (source.kind) {
     case 'measure':
       return [TEMPERATURE_TYPES.has(source.measureType) ? 2 : HEART_TYPES.has(source.measureType) ? 4 : 1];
+    case 'bmi':
+      return [1]; // a new weight (or height) changes it
+    case 'activity':
+      return [16];
     case 'summary':
     case 'sleep-state':
       return [44];
+    case 'goal':
+      return []; // goals have no notification: they are read hourly
     case 'bed-presence':
       return [APPLI_IN_BED, APPLI_OUT_OF_BED];
   }

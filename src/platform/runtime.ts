@@ -6,10 +6,12 @@ import { join } from 'node:path';
 
 import type { API, MatterAccessory, PlatformAccessory } from 'homebridge';
 
+import { DeviceAccessories, isDeviceContext } from '../accessories/device-accessories.js';
 import { unwantedEndpoints } from '../accessories/features/matter.js';
 import { isGroupContext } from '../accessories/group-accessory.js';
 import type { AccessoryRegistry } from '../accessories/profile-accessories.js';
 import type { ProfileController } from '../profile/controller.js';
+import type { WithingsDevice } from '../metrics/data.js';
 import { createProfile } from '../profile/profile.js';
 import { NotifyHub } from '../notify/hub.js';
 import { PLATFORM_NAME, PLUGIN_NAME, PLUGIN_VERSION, TOKEN_DIR_NAME } from '../settings.js';
@@ -34,6 +36,8 @@ export class PlatformRuntime {
   private readonly matter?: NonNullable<API['matter']>;
   /** Notifications, when configured. */
   readonly notify?: NotifyHub;
+  /** The Withings devices of every linked account, one accessory each (fed by the profiles' getdevice). */
+  readonly devices: DeviceAccessories;
   private watcher?: { close(): void };
   private rescanTimer?: TimerHandle;
   /** Withings user id → the configured profile its token file names (renames are followed). */
@@ -52,6 +56,8 @@ export class PlatformRuntime {
       status: { ...p.status, notifications: this.notify?.statusOf(p) ?? { state: 'off' as const } },
     })));
     this.matter = this.matterApi();
+    const registry = this.registry();
+    this.devices = new DeviceAccessories(api.hap, registry, log);
     const http = new WithingsHttp({ signal: this.abort.signal });
     const limiter = new RequestLimiter(clock);
     if (config.notifications) {
@@ -62,7 +68,7 @@ export class PlatformRuntime {
     }
     const env = {
       hap: api.hap,
-      registry: this.registry(),
+      registry,
       log,
       clock,
       store: this.store,
@@ -78,6 +84,7 @@ export class PlatformRuntime {
       version: PLUGIN_VERSION,
       onStatus: () => this.status.changed(),
       onLinked: (profile: ProfileController) => this.notify?.linked(profile),
+      onDevices: (userid: string, devices: readonly WithingsDevice[], ownerName: string) => this.devices.update(userid, devices, ownerName),
     };
     config.profiles.forEach((name, index) => {
       this.profiles.set(profileKey(name), createProfile(name, index, config.profiles.length, env));
@@ -118,6 +125,10 @@ export class PlatformRuntime {
     const stale: PlatformAccessory[] = [];
     for (const accessory of cached) {
       const ctx = accessory.context;
+      if (isDeviceContext(ctx)) {
+        this.devices.adopt(accessory);
+        continue;
+      }
       const profile = isGroupContext(ctx) ? this.profileOf(ctx) : undefined;
       if (!profile || !this.adopted(profile, accessory)) {
         stale.push(accessory);
@@ -227,6 +238,10 @@ export class PlatformRuntime {
       for (const r of match.superseded) {
         this.reportOnce(`superseded:${r.userid}`, () => this.log.warn('Withings user %s is also linked to profile "%s"; the newer link is used. Unlink the other one in the plugin settings.', r.userid, r.profile));
       }
+      // Devices of accounts no profile is linked to any more go (a broken link keeps them).
+      const users = new Set([...match.byProfile.values()].flatMap((r) => (r ? [r.userid] : [])));
+      listed.problems.forEach((p) => p.userid && users.add(p.userid));
+      this.devices.keepUsers(users);
       if (atStart && unlinked.length > 0) {
         this.log.info(linkHint(unlinked, this.config.profiles.length));
       }

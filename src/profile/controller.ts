@@ -9,9 +9,10 @@
 import type { PlatformAccessory } from 'homebridge';
 
 import type { ProfileAccessories } from '../accessories/profile-accessories.js';
-import { type MetricDefinition, measureTypes, sourcesOf, summaryFields } from '../metrics/catalog.js';
+import { activityFields, type MetricDefinition, measureTypes, readsGoals, sourcesOf, summaryFields } from '../metrics/catalog.js';
+import type { WithingsDevice } from '../metrics/data.js';
 import { formatReading } from '../accessories/hap-values.js';
-import { computeValues, type Reading, safeTimezone, timezoneOffsetMs } from '../metrics/values.js';
+import { computeValues, nextLocalMidnight, type Reading, safeTimezone, timezoneOffsetMs } from '../metrics/values.js';
 import { type Clock, epochSeconds, type TimerHandle } from '../util/clock.js';
 import { describeError, type PluginLog } from '../util/log.js';
 import { WithingsApi } from '../withings/api.js';
@@ -37,6 +38,8 @@ export interface ControllerDeps {
   readonly signal: AbortSignal;
   /** Called when the profile's state or last sync changes (the platform writes the status file). */
   readonly onStatus?: () => void;
+  /** The account's devices, when a sync read them (the platform keeps one accessory per device). */
+  readonly onDevices?: (userid: string, devices: readonly WithingsDevice[], ownerName: string) => void;
   /** Called when the profile becomes linked (at start, or to a new grant): notifications subscribe. */
   readonly onLinked?: (controller: ProfileController) => void;
 }
@@ -53,6 +56,8 @@ type Next = Lifecycle extends infer L ? (L extends Lifecycle ? Omit<L, 'since'> 
 export class ProfileController {
   private life: Lifecycle;
   private timer?: TimerHandle;
+  /** Re-evaluates the values at local midnight ("today" values drop to 0, the step goal closes). */
+  private midnightTimer?: TimerHandle;
   private running?: Promise<void>;
   private lastSync?: number;
   /** The regular poll interval now: `update_interval`, or the safety poll while notifications are verified. */
@@ -215,6 +220,9 @@ export class ProfileController {
       measureTypes: measureTypes(deps.metrics),
       summaryFields: summaryFields(deps.metrics),
       sleepState: deps.metrics.some((m) => m.source.kind === 'sleep-state'),
+      activityFields: activityFields(deps.metrics),
+      goals: readsGoals(deps.metrics),
+      devices: deps.onDevices !== undefined,
     });
     return { userid, session, account, sync: newSyncState() };
   }
@@ -243,6 +251,8 @@ export class ProfileController {
     this.cancelTimer();
     this.soonTimer?.cancel();
     this.soonTimer = undefined;
+    this.midnightTimer?.cancel();
+    this.midnightTimer = undefined;
   }
 
   /** Runs one sync now unless one is running (then waits for it). Never throws. */
@@ -326,6 +336,7 @@ export class ProfileController {
     for (const metric of changed) {
       this.deps.log.debug('%s %s: %s', this.name, metric.label, formatReading(metric, values.get(metric.key)!));
     }
+    this.scheduleMidnight(link, now);
     if (report) {
       try {
         this.accessories.onSync({ groups: report.groups, summaries: report.summaries, full: report.full, nowSeconds: now });
@@ -335,8 +346,34 @@ export class ProfileController {
     }
   }
 
+  /** "Today" values (activity, the step goal) change at local midnight even without a sync. */
+  private scheduleMidnight(link: Link, now: number): void {
+    if (!this.deps.metrics.some((m) => m.source.kind === 'activity')) {
+      return;
+    }
+    this.midnightTimer?.cancel();
+    const at = nextLocalMidnight(now, safeTimezone(link.account.profileTimezone));
+    this.midnightTimer = this.deps.clock.setTimer(() => {
+      this.midnightTimer = undefined;
+      if (this.currentLink() === link && !this.running) {
+        try {
+          this.show(link, undefined);
+        } catch (e) {
+          this.deps.log.error('%s: could not update the accessories: %s', this.name, describeError(e));
+        }
+      }
+    }, (at - now) * 1000 + 1000);
+  }
+
   private onSuccess(link: Link, report: SyncReport): void {
     const { sync } = link;
+    if (report.devices) {
+      try {
+        this.deps.onDevices?.(link.userid, report.devices, this.accessories.profile.displayName);
+      } catch (e) {
+        this.deps.log.error('%s: could not update the device accessories: %s', this.name, describeError(e));
+      }
+    }
     this.lastSync = epochSeconds(this.deps.clock);
     this.deps.onStatus?.();
     if (sync.failureStreak > 0) {
