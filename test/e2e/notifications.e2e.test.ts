@@ -15,7 +15,7 @@ import { control, freePort, PEOPLE, readBridge, restart, withScenario } from '..
 
 jest.setTimeout(240_000);
 
-const APPLIS = [1, 2, 4, 44, 50, 51];
+const APPLIS = [1, 2, 4, 16, 44, 50, 51];
 
 interface Subscriptions {
   [userid: string]: { appli: number; callbackurl: string; comment?: string }[];
@@ -41,7 +41,7 @@ test('Homebridge 2.x: subscriptions, In Bed within 2 s, a notified weigh-in with
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/withings`;
   await withScenario({ linked: ['Alice'], sim: { callbackCheck: 'lenient' }, config: { profiles: ['Alice'], notifications: { url, port, host: '127.0.0.1' } } }, async (s) => {
-    await s.hb.waitFor(/Alice: Withings notifications active \(appli 1, 2, 4, 44, 50, 51\)/, 90_000);
+    await s.hb.waitFor(/Alice: Withings notifications active \(appli 1, 2, 4, 16, 44, 50, 51\)/, 90_000);
     const secret = readFileSync(join(s.storage, 'withings', '.notify-secret'), 'utf8').trim();
     expect(secret).toMatch(/^[0-9a-f]{40}$/);
     expect(s.hb.logText()).not.toContain(secret);

@@ -44,6 +44,9 @@ async function start(subscribeStatus: number): Promise<WithingsPlatform> {
     calls.push(`sleep ${body(raw).action}`);
     return reply({ series: [], more: false, offset: 0 });
   });
+  // Activity, goals and devices (issue 14's calls): empty answers, not counted below.
+  nock(BASE).persist().post('/v2/measure').reply(200, reply({ activities: [], more: false, offset: 0 }));
+  nock(BASE).persist().post('/v2/user').reply(200, (_u, raw) => reply(body(raw).action === 'getgoals' ? { goals: {} } : { devices: [] }));
   nock(BASE).persist().post('/notify').reply(200, (_u, raw) => {
     const b = body(raw);
     calls.push(`notify ${b.action}${b.appli ? ` ${b.appli}` : ''}`);
@@ -134,11 +137,11 @@ test('refused (status 293): one warning naming the masked URL, status failing wi
 test('verified: every needed appli subscribed 5 s apart, one info line, hourly safety poll; In Bed from appli 50 at once; unknown users and forged paths change nothing', async () => {
   await start(0);
   await advance(40_000);
-  expect(calls.filter((c) => c.startsWith('notify'))).toEqual(['notify list', ...[1, 2, 4, 44, 50, 51].map((a) => `notify subscribe ${a}`)]);
+  expect(calls.filter((c) => c.startsWith('notify'))).toEqual(['notify list', ...[1, 2, 4, 16, 44, 50, 51].map((a) => `notify subscribe ${a}`)]);
   const infos = log.lines.filter((l) => l.level === 'info' && /notifications active/.test(l.text));
   expect(infos).toHaveLength(1);
   expect(infos[0].text).toContain('polling every 60 min as a safety net');
-  expect(status().notifications).toMatchObject({ state: 'active', applis: [1, 2, 4, 44, 50, 51] });
+  expect(status().notifications).toMatchObject({ state: 'active', applis: [1, 2, 4, 16, 44, 50, 51] });
 
   // No poll within the hour now.
   const syncs = calls.filter((c) => c === 'getmeas').length;

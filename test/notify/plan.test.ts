@@ -79,8 +79,8 @@ describe('parseNotification', () => {
 });
 
 describe('neededApplis: derived from the catalog', () => {
-  test('every measurement: body, temperature, heart, sleep and in-bed categories', () => {
-    expect(neededApplis(METRICS)).toEqual([1, 2, 4, 44, 50, 51]);
+  test('every measurement: body, temperature, heart, activity, sleep and in-bed categories', () => {
+    expect(neededApplis(METRICS)).toEqual([1, 2, 4, 16, 44, 50, 51]);
   });
 
   test('only what the selection needs', () => {
