@@ -72,6 +72,8 @@ export class AccountSync {
   private lastGoals?: number;
   private lastDevices?: number;
   private summariesDeferred = false;
+  private lastSummaries?: number;
+  private lastActivity?: number;
   private everSynced = false;
   private readonly ignored = new Set<string>();
 
@@ -123,10 +125,10 @@ export class AccountSync {
 
   /**
    * One sync. Throws WithingsError on failure; the data kept so far stays as it was.
-   * `sleepSegments: false` skips the sleep-stage request (the hourly safety poll while appli 44
-   * notifications announce new sleep data).
+   * `safetyPoll: true` is the hourly poll while notifications are verified: it reads only what a
+   * lost notification could have missed (see `planRequests`).
    */
-  async sync(scope: string, options: { readonly sleepSegments?: boolean } = {}): Promise<SyncReport> {
+  async sync(scope: string, options: { readonly safetyPoll?: boolean } = {}): Promise<SyncReport> {
     const granted = parseScopes(scope);
     const missing = new Set<string>();
     const started = epochSeconds(this.clock);
@@ -143,7 +145,8 @@ export class AccountSync {
       activity: activityFields.length > 0,
       goals: this.needs.goals ?? false,
       devices: this.needs.devices ?? false,
-    }, { first: !this.everSynced, nowSeconds: started, lastGoals: this.lastGoals, lastDevices: this.lastDevices, summariesDeferred: this.summariesDeferred });
+    }, { first: !this.everSynced, nowSeconds: started, lastGoals: this.lastGoals, lastDevices: this.lastDevices, summariesDeferred: this.summariesDeferred,
+      safetyPoll: options.safetyPoll, lastSummaries: this.lastSummaries, lastActivity: this.lastActivity });
     const calls: SyncCall[] = [];
     let devices: WithingsDevice[] | undefined;
 
@@ -177,9 +180,10 @@ export class AccountSync {
         calls.push('summaries');
         receivedSummaries = this.mergeSummaries(this.notInFuture(reply.series, (x) => `s${x.id}`, (x) => x.enddate, started, ignored), started);
         this.summaryCursor = started - CURSOR_OVERLAP_SECONDS;
+        this.lastSummaries = started;
         this.timezone ??= reply.series.find((s) => s.timezone)?.timezone;
       }
-      if (plan.includes('sleep-state') && options.sleepSegments !== false) {
+      if (plan.includes('sleep-state')) {
         const segments = await this.api.getSleepSegments(started - SLEEP_STATE_WINDOW_SECONDS, started);
         this.segments = this.notInFuture(segments, (x) => `t${x.startdate}-${x.enddate}`, (x) => x.enddate, started, ignored);
         requests++;
@@ -195,6 +199,7 @@ export class AccountSync {
         calls.push('activity');
         this.mergeActivities(reply.activities, started);
         this.activityCursor = started - CURSOR_OVERLAP_SECONDS;
+        this.lastActivity = started;
         this.timezone ??= reply.activities.find((a) => a.timezone)?.timezone;
       }
     }

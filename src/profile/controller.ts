@@ -294,7 +294,7 @@ export class ProfileController {
     try {
       await link.session.load();
       // While notifications are verified, the hourly safety poll skips the sleep stages (appli 44 announces them).
-      report = await link.account.sync(link.session.scope, { sleepSegments: notified || !this.notificationsVerified });
+      report = await link.account.sync(link.session.scope, { safetyPoll: !notified && this.notificationsVerified });
       outcome = { ok: true };
     } catch (e) {
       if (this.deps.signal.aborted) {

@@ -9,6 +9,13 @@
 export const STEADY_STATE_BUDGET = 4;
 export const GOALS_EVERY_SECONDS = 3600;
 export const DEVICES_EVERY_SECONDS = 6 * 3600;
+/**
+ * While notifications are verified, the hourly safety poll reads what Withings announces (sleep,
+ * activity) only this often, and goals every QUIET_GOALS_EVERY_SECONDS: a notification triggers a
+ * full sync at once, so the safety poll only has to catch what a lost notification would miss.
+ */
+export const QUIET_REFRESH_SECONDS = 6 * 3600;
+export const QUIET_GOALS_EVERY_SECONDS = 3 * 3600;
 
 export type SyncCall = 'measures' | 'summaries' | 'sleep-state' | 'activity' | 'goals' | 'devices';
 
@@ -29,12 +36,19 @@ export interface RequestHistory {
   readonly lastDevices?: number;
   /** The previous sync put the summaries off. */
   readonly summariesDeferred: boolean;
+  /** This is the hourly safety poll while notifications are verified (not a notified sync). */
+  readonly safetyPoll?: boolean;
+  readonly lastSummaries?: number;
+  readonly lastActivity?: number;
 }
 
 const due = (last: number | undefined, now: number, every: number): boolean => last === undefined || now - last >= every;
 
 /** The calls of this sync, in the order they are made. */
 export function planRequests(needs: RequestNeeds, history: RequestHistory): SyncCall[] {
+  if (history.safetyPoll && !history.first) {
+    return safetyPollPlan(needs, history);
+  }
   const every: SyncCall[] = [];
   if (needs.measures) {
     every.push('measures');
@@ -65,4 +79,29 @@ export function planRequests(needs: RequestNeeds, history: RequestHistory): Sync
   }
   const room = Math.max(0, STEADY_STATE_BUDGET - every.length);
   return [...every, ...flexible.slice(0, room)];
+}
+
+/**
+ * The safety poll while notifications work: measures every time (one cheap incremental call), the
+ * announced kinds every few hours, the sleep stages never (a sleep notification brings them).
+ */
+function safetyPollPlan(needs: RequestNeeds, history: RequestHistory): SyncCall[] {
+  const now = history.nowSeconds;
+  const calls: SyncCall[] = [];
+  if (needs.measures) {
+    calls.push('measures');
+  }
+  if (needs.activity && due(history.lastActivity, now, QUIET_REFRESH_SECONDS)) {
+    calls.push('activity');
+  }
+  if (needs.summaries && due(history.lastSummaries, now, QUIET_REFRESH_SECONDS)) {
+    calls.push('summaries');
+  }
+  if (needs.devices && due(history.lastDevices, now, DEVICES_EVERY_SECONDS)) {
+    calls.push('devices');
+  }
+  if (needs.goals && due(history.lastGoals, now, QUIET_GOALS_EVERY_SECONDS)) {
+    calls.push('goals');
+  }
+  return calls.slice(0, STEADY_STATE_BUDGET);
 }

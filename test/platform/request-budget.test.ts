@@ -64,3 +64,27 @@ test('a simulated day of 5-minute syncs: ≤ 4 requests each, goals about hourly
   expect(Math.max(...goalsAt.slice(1).map((g, i) => g - goalsAt[i]))).toBeLessThanOrEqual(14);
   expect(devicesAt.length).toBe(4);
 });
+
+test('the safety poll while notifications are verified: measures each hour, announced kinds every 6 h, goals every 3 h, stages never', () => {
+  const calls: SyncCall[][] = [];
+  let last = { lastGoals: 0, lastDevices: 0, lastSummaries: 0, lastActivity: 0 };
+  for (let hour = 1; hour <= 24; hour++) {
+    const now = hour * 3600;
+    const plan = planRequests(ALL, { first: false, nowSeconds: now, summariesDeferred: false, safetyPoll: true, ...last });
+    calls.push(plan);
+    last = {
+      lastGoals: plan.includes('goals') ? now : last.lastGoals,
+      lastDevices: plan.includes('devices') ? now : last.lastDevices,
+      lastSummaries: plan.includes('summaries') ? now : last.lastSummaries,
+      lastActivity: plan.includes('activity') ? now : last.lastActivity,
+    };
+  }
+  const count = (c: SyncCall) => calls.filter((p) => p.includes(c)).length;
+  expect({ measures: count('measures'), stages: count('sleep-state'), activity: count('activity'), summaries: count('summaries'), goals: count('goals'), devices: count('devices') })
+    // Goals every 3 h, except where the 6-hourly reads fill the budget: then an hour later.
+    .toEqual({ measures: 24, stages: 0, activity: 4, summaries: 4, goals: 7, devices: 4 });
+  expect(calls.every((p) => p.length <= STEADY_STATE_BUDGET)).toBe(true);
+  // A notified sync (or polling without notifications) reads as usual.
+  expect(planRequests(ALL, { first: false, nowSeconds: 600, lastGoals: 0, lastDevices: 0, summariesDeferred: false, safetyPoll: false }))
+    .toEqual(['measures', 'sleep-state', 'activity', 'summaries']);
+});
