@@ -8,6 +8,7 @@ import { HomebridgePluginUiServer, RequestError } from '@homebridge/plugin-ui-ut
 import { describeError } from '../util/log.js';
 import { redact } from '../withings/redact.js';
 import type { Route, Routes } from './contract.js';
+import { HistoryService } from './history-service.js';
 import { LinkService } from './link-service.js';
 import { LinkError } from './messages.js';
 
@@ -16,6 +17,7 @@ class WithingsUiServer extends HomebridgePluginUiServer {
     super();
     const storagePath = this.homebridgeStoragePath ?? process.env.HOMEBRIDGE_STORAGE_PATH ?? '';
     const service = new LinkService({ storagePath });
+    const history = new HistoryService(service.store.dir);
 
     /** Registers a route of the contract; failures become one sentence for the user, never a stack. */
     const route = <R extends Route>(path: R, fn: (body: Routes[R]['request']) => Promise<Routes[R]['reply']> | Routes[R]['reply']): void => {
@@ -39,6 +41,7 @@ class WithingsUiServer extends HomebridgePluginUiServer {
     route('/link/confirm', (b) => service.confirm(b));
     route('/link/move', (b) => service.move(b));
     route('/unlink', (b) => service.unlink(b));
+    route('/history', (b) => history.history(b));
     this.ready();
   }
 }

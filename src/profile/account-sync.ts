@@ -1,13 +1,15 @@
 /**
  * Keeps one account's data current with as few requests as possible: a full measure fetch first
  * (and once a day, to notice deleted groups), then only what changed (`lastupdate`); the sleep
- * summaries of the last two days, then only changes; the sleep stages of the last 6 hours.
+ * summaries of the last 60 nights (for the chart history), then only changes; the sleep stages of
+ * the last 6 hours.
  */
 import type { WithingsApi } from '../withings/api.js';
 import { type Clock, epochSeconds } from '../util/clock.js';
 import { parseScopes } from '../withings/oauth.js';
 import type { MeasureGroup, SleepSegment, SleepSummary } from '../metrics/data.js';
 import { type AccountData, isUsableGroup, SLEEP_STATE_WINDOW_SECONDS } from '../metrics/values.js';
+import { HISTORY_NIGHTS } from '../metrics/history.js';
 
 /** Summaries that can still fall in the "since noon yesterday" window (≤ 36 h) are kept, with slack. */
 const SUMMARY_HORIZON_SECONDS = 48 * 3600;
@@ -31,6 +33,8 @@ export interface SyncReport {
   readonly summaries: readonly SleepSummary[];
   /** True for a full fetch (first sync or daily resync). */
   readonly full: boolean;
+  /** True when `groups` is every group the account has (a full measure fetch ran). */
+  readonly allGroups: boolean;
   readonly requests: number;
   /** Scopes the selected measurements need but the grant lacks (those calls were skipped). */
   readonly missingScopes: readonly string[];
@@ -68,6 +72,7 @@ export class AccountSync {
     let requests = 0;
     let received: MeasureGroup[] = [];
     let receivedSummaries: SleepSummary[] = [];
+    let allGroups = false;
     const full = this.lastFull === undefined || started - this.lastFull >= FULL_RESYNC_SECONDS;
 
     if (this.needs.measureTypes.length > 0) {
@@ -82,6 +87,7 @@ export class AccountSync {
         this.measureCursor = (reply.updatetime ?? started) - CURSOR_OVERLAP_SECONDS;
         if (full) {
           this.lastFull = started;
+          allGroups = true;
         }
       } else {
         missing.add('user.metrics');
@@ -93,7 +99,8 @@ export class AccountSync {
       missing.add('user.activity');
     } else {
       if (this.needs.summaryFields.length > 0) {
-        const lastupdate = this.summaryCursor ?? started - SUMMARY_HORIZON_SECONDS;
+        // The first sync reaches back 60 nights for the chart history (one request, as before).
+        const lastupdate = this.summaryCursor ?? started - HISTORY_NIGHTS * 86_400;
         const reply = await this.api.getSleepSummaries({ lastupdate, dataFields: this.needs.summaryFields });
         requests += reply.requests;
         receivedSummaries = this.mergeSummaries(reply.series, started);
@@ -105,7 +112,7 @@ export class AccountSync {
         requests++;
       }
     }
-    return { groups: received, summaries: receivedSummaries, full, requests, missingScopes: [...missing] };
+    return { groups: received, summaries: receivedSummaries, full, allGroups, requests, missingScopes: [...missing] };
   }
 
   /**

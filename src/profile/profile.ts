@@ -66,5 +66,6 @@ export function createProfile(name: string, index: number, count: number, env: P
     intervalMs: env.intervalMs,
     signal: env.signal,
     onStatus: env.onStatus,
+    historyDir: env.store.dir,
   }, accessories, staggerMs(index, count, env.intervalMs));
 }
