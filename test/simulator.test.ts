@@ -2,34 +2,14 @@
  * The Withings cloud simulator (tools/simulator): OAuth consent and token rules, the data endpoints'
  * filters and paging, faults, the request log and the demo data. Time is injected (`now`), never slept.
  */
-import { startSimulator as start } from '../tools/simulator/server.mjs';
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
 
-interface Measure { value: number; type: number; unit: number }
-interface Group {
-  grpid: number; attrib: number; date: number; created: number; modified: number; category: number;
-  deviceid: string | null; model: string | null; measures: Measure[];
-}
-interface Summary { id: number; date: string; startdate: number; enddate: number; modified: number; data: Record<string, unknown> }
-interface Segment { startdate: number; enddate: number; state: number; hr?: Record<string, number> }
-interface Envelope<T = Record<string, unknown>> { status: number; body: T; error?: string }
-interface TokenBody { userid: string; access_token: string; refresh_token: string; expires_in: number; scope: string; token_type: string }
-interface MeasPage { updatetime: number; timezone: string; measuregrps: Group[]; more: number; offset: number }
-interface SummaryPage { series: Summary[]; more: boolean; offset: number }
-interface LogEntry { i: number; t: number; method: string; path: string; action: string; status: number | null; userid: string | null; bytes: number; fault?: string }
-interface RawData { timezone: string; measuregrps: Group[]; sleep_summaries: Summary[]; sleep_segments: Segment[] }
-interface Sim {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-  state: { people: Map<string, { segments: Segment[]; summaries: Summary[] }> };
-}
-interface SimOptions {
-  now?: () => number;
-  clients?: Array<{ client_id: string; client_secret: string; redirect_uris?: string[] | null }>;
-  pageSize?: { getmeas?: number; getsummary?: number };
-  seed?: number;
-}
-const startSimulator = start as (options?: SimOptions) => Promise<Sim>;
+import { startSimulator } from '../tools/simulator/server.mjs';
+import type {
+  ActivityPage, ActivityRow, DeliveryEntry, DevicesBody, Envelope, GoalsBody, Group, LogEntry, Measure, MeasPage, NotifyResult, RawData, Segment, Simulator as Sim, SimTimers, Summary,
+  SummaryPage, TokenBody,
+} from '../tools/simulator/types.js';
 
 const ALICE = '1001001';
 const BOB = '1001002';
@@ -95,6 +75,8 @@ beforeAll(async () => {
     now: () => clock,
     pageSize: { getmeas: 50, getsummary: 5 },
     clients: [{ client_id: 'demo-client', client_secret: 'demo-secret', redirect_uris: [REDIRECT, 'https://example.com/other'] }],
+    // The public callback of the notify test answers the subscribe-time HEAD without leaving the machine.
+    callbackClient: async (r) => ({ status: new URL(r.url).hostname === 'hooks.example.com' ? 200 : 404 }),
   });
 });
 afterAll(async () => {
@@ -348,17 +330,20 @@ describe('sleep', () => {
     expect(plain.body.series[0].data).not.toHaveProperty('rr_average');
     const all: Summary[] = [];
     let offset = 0;
+    // Every night of November so far (the history goes back 60 nights).
+    const november = (await rawData(sim, ALICE)).sleep_summaries.filter((s) => s.date.startsWith('2026-11-')).length;
+    expect(november).toBe(28);
     for (let page = 0; page < 10; page++) {
       const r = await post<SummaryPage>(sim, '/v2/sleep', { action: 'getsummary', startdateymd: '2026-11-01', enddateymd: '2026-11-30', data_fields: 'sleep_score', offset }, g.access_token);
       all.push(...r.body.series);
-      expect(r.body.more).toBe(all.length < 14);
+      expect(r.body.more).toBe(all.length < november);
       if (!r.body.more) {
         break;
       }
       offset = r.body.offset;
     }
-    expect(all.length).toBe(14);
-    expect(new Set(all.map((s) => s.id)).size).toBe(14);
+    expect(all.length).toBe(november);
+    expect(new Set(all.map((s) => s.id)).size).toBe(november);
     expect(all.every((s) => s.enddate <= nowS() && /^\d{4}-\d{2}-\d{2}$/.test(s.date))).toBe(true);
     const lastNight = await post<SummaryPage>(sim, '/v2/sleep', { action: 'getsummary', startdateymd: '2026-11-28', enddateymd: '2026-11-28' }, g.access_token);
     expect(lastNight.body.series.map((s) => s.date)).toEqual(['2026-11-28']);
@@ -408,6 +393,323 @@ describe('notify', () => {
     expect((await post(sim, '/notify', { action: 'get', callbackurl: url }, g.access_token)).body).toEqual({ appli: 1, callbackurl: url, comment: 'c' });
     expect((await post(sim, '/notify', { action: 'revoke', callbackurl: url, appli: 1 }, g.access_token)).status).toBe(0);
     expect((await post(sim, '/notify', { action: 'revoke', callbackurl: url, appli: 1 }, g.access_token)).status).toBe(294);
+  });
+});
+
+/** A local notification endpoint: records every request and answers with `answer(method, index)`. */
+interface Received { method: string; path: string; contentType: string | undefined; body: string }
+async function callbackServer(answer: (method: string, i: number) => number): Promise<{ url: string; received: Received[]; posted: () => Promise<Received>; close: () => Promise<void> }> {
+  const received: Received[] = [];
+  const waiting: Array<(r: Received) => void> = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString('utf8');
+    });
+    req.on('end', () => {
+      const r = { method: req.method ?? '', path: req.url ?? '', contentType: req.headers['content-type'], body };
+      received.push(r);
+      const posts = received.filter((x) => x.method === 'POST').length;
+      res.writeHead(answer(r.method, r.method === 'POST' ? posts - 1 : 0)).end();
+      if (r.method === 'POST') {
+        waiting.shift()?.(r);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    posted: () => new Promise<Received>((resolve) => waiting.push(resolve)),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Timers the test fires by hand: nothing waits for real time. */
+function manualTimers(): SimTimers & { due: Array<{ fn: () => void; ms: number }>; next: () => Promise<{ fn: () => void; ms: number }> } {
+  const due: Array<{ fn: () => void; ms: number }> = [];
+  const waiting: Array<(t: { fn: () => void; ms: number }) => void> = [];
+  return {
+    due,
+    setTimeout(fn: () => void, ms: number) {
+      const t = { fn, ms };
+      const w = waiting.shift();
+      if (w) {
+        w(t);
+      } else {
+        due.push(t);
+      }
+      return t;
+    },
+    clearTimeout() {},
+    next: () => new Promise((resolve) => {
+      const t = due.shift();
+      if (t) {
+        resolve(t);
+      } else {
+        waiting.push(resolve);
+      }
+    }),
+  };
+}
+
+describe('notifications', () => {
+  test('subscribe HEADs the callback first: 2xx is accepted, anything else is 293; update checks the new URL too', async () => {
+    const hook = await callbackServer((method) => (method === 'HEAD' ? 200 : 204));
+    const missing = await callbackServer(() => 404);
+    const lenient = await startSimulator({ now: () => clock, callbackCheck: 'lenient' });
+    try {
+      const g = await grant(lenient, ALICE);
+      const ok = `${hook.url}/withings?id=1`;
+      expect((await post(lenient, '/notify', { action: 'subscribe', callbackurl: ok, appli: 44, comment: 'sleep' }, g.access_token)).status).toBe(0);
+      expect(hook.received.map((r) => [r.method, r.path])).toEqual([['HEAD', '/withings?id=1']]);
+      expect(await post(lenient, '/notify', { action: 'subscribe', callbackurl: `${missing.url}/hook`, appli: 1 }, g.access_token))
+        .toEqual({ status: 293, body: {}, error: 'The callback URL is either unknown or invalid' });
+      expect(missing.received.map((r) => r.method)).toEqual(['HEAD']);
+      // Nothing listens there any more: refused as well.
+      const closed = await callbackServer(() => 200);
+      await closed.close();
+      expect((await post(lenient, '/notify', { action: 'subscribe', callbackurl: `${closed.url}/x`, appli: 1 }, g.access_token)).status).toBe(293);
+      expect((await post(lenient, '/notify', { action: 'update', callbackurl: ok, appli: 44, new_callbackurl: `${missing.url}/hook` }, g.access_token)).status).toBe(293);
+      expect((await post(lenient, '/notify', { action: 'update', callbackurl: ok, appli: 44, comment: 'nights' }, g.access_token)).status).toBe(0);
+      expect((await post(lenient, '/notify', { action: 'get', callbackurl: ok, appli: 44 }, g.access_token)).body).toEqual({ appli: 44, callbackurl: ok, comment: 'nights' });
+      expect((await post(lenient, '/notify', { action: 'update', callbackurl: ok, appli: 44, new_appli: 50 }, g.access_token)).status).toBe(0);
+      expect((await post<{ profiles: unknown[] }>(lenient, '/notify', { action: 'list' }, g.access_token)).body.profiles)
+        .toEqual([{ appli: 50, callbackurl: ok, expires: 2147483647, comment: 'nights' }]);
+      // Strict mode (the default) refuses a loopback callback before any HEAD.
+      const before = hook.received.length;
+      const strictGrant = await grant(sim, ALICE);
+      expect((await post(sim, '/notify', { action: 'subscribe', callbackurl: ok, appli: 1 }, strictGrant.access_token)).status).toBe(293);
+      expect(hook.received.length).toBe(before);
+    } finally {
+      await lenient.close();
+      await hook.close();
+      await missing.close();
+    }
+  });
+
+  test('a new weigh-in is POSTed to appli 1 subscribers as a form; failures are retried on the documented schedule', async () => {
+    const answers = [500, 500, 503, 200];
+    const hook = await callbackServer((method, i) => (method === 'HEAD' ? 200 : answers[i] ?? 200));
+    const timers = manualTimers();
+    const local = await startSimulator({ now: () => clock, callbackCheck: 'lenient', timers });
+    try {
+      const g = await grant(local, ALICE);
+      for (const appli of [1, 4]) {
+        expect((await post(local, '/notify', { action: 'subscribe', callbackurl: `${hook.url}/appli${appli}`, appli }, g.access_token)).status).toBe(0);
+      }
+      const first = hook.posted();
+      const date = nowS() - 600;
+      await control(local, 'POST', '/_control/measure', { userid: ALICE, date, measures: [{ type: 1, value: 70_100, unit: -3 }] });
+      const got = await first;
+      expect(got).toEqual({ method: 'POST', path: '/appli1', contentType: 'application/x-www-form-urlencoded', body: `userid=${ALICE}&appli=1&startdate=${date}&enddate=${date + 1}` });
+      // Both attempts of the first round failed: the next round is due 10 s after the first attempt.
+      const retry = await timers.next();
+      expect(retry.ms).toBe(10_000);
+      advance(10);
+      const third = hook.posted();
+      const fourth = third.then(() => hook.posted());
+      retry.fn();
+      await fourth;
+      const log = await control<DeliveryEntry[]>(local, 'GET', '/_control/deliveries');
+      expect(log.map((e) => [e.attempt, e.status, e.ok])).toEqual([[1, 500, false], [2, 500, false], [3, 503, false], [4, 200, true]]);
+      expect(log[1].next_attempt_at).toBe(T0 + 10_000);
+      expect(log.every((e) => e.userid === ALICE && e.appli === 1 && e.delivery === log[0].delivery)).toBe(true);
+      expect(timers.due).toEqual([]);
+      // Blood pressure goes to appli 4 only.
+      const bp = hook.posted();
+      await control(local, 'POST', '/_control/measure', { userid: ALICE, measures: [{ type: 10, value: 12_000, unit: -2 }, { type: 9, value: 8_000, unit: -2 }] });
+      expect((await bp).path).toBe('/appli4');
+    } finally {
+      await local.close();
+      await hook.close();
+    }
+  });
+
+  test('/_control/notify sends any appli now (50 = in bed) and reports each callback; a dead callback loses its subscription after 10 attempts', async () => {
+    const good = await callbackServer(() => 200);
+    const dead = await callbackServer((method) => (method === 'HEAD' ? 200 : 500));
+    const timers = manualTimers();
+    const local = await startSimulator({ now: () => clock, callbackCheck: 'lenient', timers });
+    try {
+      const g = await grant(local, BOB);
+      await post(local, '/notify', { action: 'subscribe', callbackurl: `${good.url}/bed`, appli: 50 }, g.access_token);
+      await post(local, '/notify', { action: 'subscribe', callbackurl: `${dead.url}/bed`, appli: 50 }, g.access_token);
+      const result = await control<NotifyResult>(local, 'POST', '/_control/notify', { userid: BOB, appli: 50 });
+      expect(result.params).toEqual({ userid: BOB, appli: '50' });
+      expect(result.delivered).toEqual([
+        { callbackurl: `${good.url}/bed`, status: 200, ok: true, attempts: 1 },
+        { callbackurl: `${dead.url}/bed`, status: 500, ok: false, attempts: 2, next_attempt_at: T0 + 10_000 },
+      ]);
+      expect(good.received.filter((r) => r.method === 'POST').map((r) => r.body)).toEqual([`userid=${BOB}&appli=50`]);
+      // Activity carries the local day instead of a window.
+      const activity = await control<NotifyResult>(local, 'POST', '/_control/notify', { userid: BOB, appli: 16 });
+      expect(activity).toEqual({ params: { userid: BOB, appli: '16', date: '2026-11-28' }, delivered: [] });
+      // The remaining rounds, run by hand: +10 s, +1–10 min, +1 h, +4 h.
+      const offsets: number[] = [];
+      for (let round = 1; round < 5; round++) {
+        const pending = local.state.outbox[0];
+        offsets.push((pending.dueAt ?? 0) - pending.firstAt);
+        clock = pending.dueAt ?? clock;
+        await control(local, 'POST', '/_control/deliveries/run');
+      }
+      expect(offsets[0]).toBe(10_000);
+      expect(offsets[1]).toBeGreaterThanOrEqual(60_000);
+      expect(offsets[1]).toBeLessThanOrEqual(600_000);
+      expect(offsets.slice(2)).toEqual([3_600_000, 14_400_000]);
+      const log = await control<DeliveryEntry[]>(local, 'GET', '/_control/deliveries');
+      const deadLog = log.filter((e) => e.callbackurl.startsWith(dead.url));
+      expect(deadLog.map((e) => e.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(deadLog[9].subscription_removed).toBe(true);
+      const later = await grant(local, BOB); // the first token expired during the 4 hours
+      expect((await post<{ profiles: Array<{ callbackurl: string }> }>(local, '/notify', { action: 'list' }, later.access_token)).body.profiles.map((p) => p.callbackurl))
+        .toEqual([`${good.url}/bed`]);
+      expect(local.state.outbox).toEqual([]);
+      expect((await fetch(`${local.url}/_control/notify`, { method: 'POST', body: JSON.stringify({ userid: BOB, appli: 3 }) })).status).toBe(400);
+    } finally {
+      await local.close();
+      await good.close();
+      await dead.close();
+    }
+  });
+});
+
+describe('activity, newer data, goals and devices', () => {
+  test('getactivity: ~120 days of the watch, paging with more/offset, data_fields, lastupdate', async () => {
+    const local = await startSimulator({ now: () => clock, pageSize: { getactivity: 50 } });
+    try {
+      const g = await grant(local, ALICE);
+      const rows: ActivityRow[] = [];
+      let offset = 0;
+      for (let page = 0; page < 5; page++) {
+        const r = await post<ActivityPage>(local, '/v2/measure', { action: 'getactivity', startdateymd: '2026-01-01', enddateymd: '2026-12-31', data_fields: 'steps,distance,hr_average', offset }, g.access_token);
+        expect(r.status).toBe(0);
+        rows.push(...r.body.activities);
+        if (!r.body.more) {
+          expect(r.body.offset).toBe(rows.length);
+          break;
+        }
+        offset = r.body.offset;
+      }
+      expect(rows.length).toBeGreaterThanOrEqual(119);
+      expect(rows.length).toBeLessThanOrEqual(121);
+      expect(rows.map((r) => r.date)).toEqual([...rows.map((r) => r.date)].sort());
+      expect(rows[rows.length - 1].date).toBe('2026-11-28');
+      expect(rows.every((r) => Object.keys(r).sort().join() === 'brand,date,deviceid,distance,hash_deviceid,hr_average,is_tracker,model,modelid,modified,steps,timezone')).toBe(true);
+      expect(rows[0]).toEqual(expect.objectContaining({ timezone: 'Europe/Paris', model: 'ScanWatch 2', modelid: 94, brand: 1, is_tracker: true }));
+      // Bob has no tracker; a call without a date window or lastupdate is invalid.
+      const bob = await grant(local, BOB);
+      expect((await post<ActivityPage>(local, '/v2/measure', { action: 'getactivity', lastupdate: 0 }, bob.access_token)).body.activities).toEqual([]);
+      expect((await post(local, '/v2/measure', { action: 'getactivity' }, g.access_token)).status).toBe(503);
+      // Only today changed in the last 10 minutes.
+      const recent = await post<ActivityPage>(local, '/v2/measure', { action: 'getactivity', lastupdate: nowS() - 600 }, g.access_token);
+      expect(recent.body.activities.map((r) => r.date)).toEqual(['2026-11-28']);
+      expect(Object.keys(recent.body.activities[0])).toEqual(expect.arrayContaining(['soft', 'moderate', 'intense', 'active', 'calories', 'totalcalories', 'hr_zone_3', 'elevation']));
+    } finally {
+      await local.close();
+    }
+  });
+
+  test("today's row grows with the clock in the person's time zone; /_control/activity overrides a day", async () => {
+    const local = await startSimulator({ now: () => clock });
+    try {
+      const today = async (): Promise<ActivityRow | undefined> => {
+        const g = await grant(local, ALICE);
+        const r = await post<ActivityPage>(local, '/v2/measure', { action: 'getactivity', startdateymd: '2026-11-28', enddateymd: '2026-11-28' }, g.access_token);
+        return r.body.activities[0];
+      };
+      const at15 = await today(); // 15:00 in Paris
+      advance(3 * 3600);
+      const at18 = await today();
+      expect(at18!.steps!).toBeGreaterThan(at15!.steps!);
+      expect(at18!.modified).toBeGreaterThan(at15!.modified);
+      expect(at18!.active).toBe(at18!.moderate! + at18!.intense!);
+      advance(8 * 3600); // 02:00 on the 29th in Paris: the 28th is final
+      const final = await today();
+      advance(3600);
+      expect(await today()).toEqual(final);
+      const set = await control<ActivityRow>(local, 'POST', '/_control/activity', { userid: ALICE, date: '2026-11-28', steps: 12345 });
+      expect(set).toEqual(expect.objectContaining({ date: '2026-11-28', steps: 12345, modified: nowS() }));
+      expect((await today())!.steps).toBe(12345);
+      expect((await fetch(`${local.url}/_control/activity`, { method: 'POST', body: JSON.stringify({ userid: ALICE, date: 'yesterday' }) })).status).toBe(400);
+    } finally {
+      await local.close();
+    }
+  });
+
+  test('getsummary returns the newer fields when asked, with -1 where a value was not computed', async () => {
+    const g = await grant(sim, ALICE);
+    const fields = 'sleep_score,snoring,snoringepisodecount,breathing_disturbances_intensity,apnea_hypopnea_index,total_sleep_time,total_timeinbed,sleep_efficiency,hr_average,hr_min,hr_max,rr_average,rr_min,rr_max';
+    const r = await post<SummaryPage>(sim, '/v2/sleep', { action: 'getsummary', startdateymd: '2026-09-01', enddateymd: '2026-11-30', data_fields: fields }, g.access_token);
+    const series = r.body.series;
+    expect(series.every((x) => Object.keys(x.data).sort().join() === fields.split(',').sort().join())).toBe(true);
+    expect(series.some((x) => x.data.apnea_hypopnea_index === -1)).toBe(true);
+    const all = (await rawData(sim, ALICE)).sleep_summaries;
+    const short = all.filter((x) => x.data.breathing_disturbances_intensity === -1);
+    expect(short.length).toBe(1);
+    expect(short[0].data.total_timeinbed).toBeLessThan(5 * 3600);
+    const score = all.map((x) => x.data.sleep_score as number);
+    expect(score.every((v) => v >= 0 && v <= 100)).toBe(true);
+    expect(all.every((x) => (x.data.sleep_efficiency as number) > 0 && (x.data.sleep_efficiency as number) <= 1)).toBe(true);
+  });
+
+  test("Alice's Body Scan and watch: newer measure types, segments, an unknown type; months of history for both", async () => {
+    const alice = await rawData(sim, ALICE);
+    const types = new Set(alice.measuregrps.flatMap((x) => x.measures.map((m) => m.type)));
+    for (const t of [123, 155, 167, 168, 169, 170, 196, 226, 227, 173, 174, 175, 310]) {
+      expect([t, types.has(t)]).toEqual([t, true]);
+    }
+    const value = (type: number): number => realValue(alice.measuregrps.find((x) => x.measures.some((m) => m.type === type))!.measures.find((m) => m.type === type)!);
+    expect(value(123)).toBeGreaterThan(35);
+    expect(value(123)).toBeLessThan(50);
+    expect(value(226)).toBeGreaterThan(1200);
+    expect(value(227)).toBeGreaterThan(30);
+    expect(value(168) + value(169)).toBeLessThan(60);
+    const segmental = alice.measuregrps.find((x) => x.measures.some((m) => m.type === 173))!;
+    expect(segmental.measures.filter((m) => m.type === 173).map((m) => m.position)).toEqual([2, 3, 10, 11, 12]);
+    expect(alice.measuregrps.some((x) => x.attrib === 15 && x.measures.some((m) => m.type === 167))).toBe(true);
+    const bob = await rawData(sim, BOB);
+    const span = (groups: Group[], type: number): number => {
+      const dates = groups.filter((x) => x.category === 1 && x.measures.some((m) => m.type === type)).map((x) => x.date);
+      return (Math.max(...dates) - Math.min(...dates)) / 86400;
+    };
+    expect(span(alice.measuregrps, 1)).toBeGreaterThanOrEqual(120);
+    expect(span(bob.measuregrps, 10)).toBeGreaterThanOrEqual(120);
+    expect(span(bob.measuregrps, 1)).toBeGreaterThanOrEqual(120);
+    // Stage segments only for the recent nights, so that replies stay small.
+    expect(Math.min(...alice.sleep_segments.map((x) => x.startdate))).toBeGreaterThan(nowS() - 16 * 86400);
+  });
+
+  test('goals: steps, sleep in seconds, weight as value/unit; an empty list when there are none', async () => {
+    const a = await grant(sim, ALICE);
+    expect((await post<GoalsBody>(sim, '/v2/user', { action: 'getgoals' }, a.access_token)).body).toEqual({ goals: { steps: 10000, sleep: 28800, weight: { value: 68000, unit: -3 } } });
+    const b = await grant(sim, BOB);
+    expect((await post<GoalsBody>(sim, '/v2/user', { action: 'getgoals' }, b.access_token)).body).toEqual({ goals: [] });
+  });
+
+  test('devices: every battery kind, a thermometer shared by both people, /_control/device changes or removes one', async () => {
+    const local = await startSimulator({ now: () => clock });
+    try {
+      const devices = async (userid: string): Promise<DevicesBody['devices']> => (await post<DevicesBody>(local, '/v2/user', { action: 'getdevice' }, (await grant(local, userid)).access_token)).body.devices;
+      const alice = await devices(ALICE);
+      const bob = await devices(BOB);
+      expect(alice.map((d) => [d.model, d.battery])).toEqual([['Body Scan', 'medium'], ['ScanWatch 2', 'high'], ['Aura Dock', 'unknown'], ['Aura Sensor V2', 'high'], ['Thermo', 'medium']]);
+      expect(new Set([...alice, ...bob].map((d) => d.battery))).toEqual(new Set(['high', 'medium', 'low', 'unknown']));
+      const thermo = alice.find((d) => d.model === 'Thermo')!;
+      expect(bob.find((d) => d.model === 'Thermo')).toEqual(thermo);
+      expect(thermo.last_session_date).toBeGreaterThan(0); // Bob's readings count for the shared device
+      await control(local, 'POST', '/_control/device', { userid: ALICE, deviceid: thermo.deviceid, battery: 'low' });
+      expect((await devices(BOB)).find((d) => d.deviceid === thermo.deviceid)!.battery).toBe('low');
+      const removed = await control<DevicesBody>(local, 'POST', '/_control/device', { userid: ALICE, deviceid: thermo.deviceid, remove: true });
+      expect(removed.devices.map((d) => d.model)).not.toContain('Thermo');
+      expect((await devices(ALICE)).map((d) => d.model)).not.toContain('Thermo');
+      expect((await devices(BOB)).map((d) => d.model)).toContain('Thermo');
+      expect((await fetch(`${local.url}/_control/device`, { method: 'POST', body: JSON.stringify({ userid: ALICE, deviceid: 'nope' }) })).status).toBe(404);
+      expect((await fetch(`${local.url}/_control/device`, { method: 'POST', body: JSON.stringify({ userid: BOB, deviceid: thermo.deviceid, battery: 'full' }) })).status).toBe(400);
+    } finally {
+      await local.close();
+    }
   });
 });
 
@@ -513,8 +815,8 @@ describe('demo data', () => {
     expect(s.wakeup_latency).toBe(s.durationtowakeup);
     // sleep_state: a segment in the last 6 hours (Bob's night under way).
     expect(bob.sleep_segments.some((x) => x.enddate >= nowS() - 6 * 3600 && x.state >= 0 && x.state <= 3)).toBe(true);
-    expect(alice.sleep_summaries.length).toBe(14);
-    expect(bob.sleep_summaries.length).toBe(14);
+    expect(alice.sleep_summaries.length).toBe(60);
+    expect(bob.sleep_summaries.length).toBe(60);
     expect(alice.timezone).toBe('Europe/Paris');
     expect(bob.timezone).toBe('America/New_York');
   });

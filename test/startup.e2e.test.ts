@@ -4,7 +4,7 @@
  * broken config it logs one error line naming the key and keeps running; it stops cleanly.
  * Needs `npm run build` first (npm test runs it through `pretest`).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, watch } from 'node:fs';
 import { join } from 'node:path';
 
 import { HomebridgeProcess, type HomebridgeLine, REPO } from './support/homebridge.js';
@@ -43,6 +43,28 @@ describe.each<HomebridgeLine>(['2', '1'])('Homebridge %s.x start-up', (line) => 
     expect(stopped.killed).toBe(false);
     expect(hb.lines.some((l) => /Got SIGTERM/.test(l.text))).toBe(true);
   });
+
+  test('with nothing linked, the plugin leaves the storage folder alone: at most a few writes in 30 s', async () => {
+    hb = await HomebridgeProcess.start({ line, platform: SEED });
+    await hb.waitFor(/\[Withings\] No profile is linked to Withings yet/);
+    const folder = join(hb.storage, 'withings');
+    mkdirSync(folder, { recursive: true });
+    const events: string[] = [];
+    const watcher = watch(folder, (event, name) => events.push(`${event} ${name}`));
+    try {
+      // Longer than the 30 s grant rescan: a rescan that rewrote the status file would show here,
+      // and each write would trigger the next (a loop of about 20 writes a second before the fix).
+      await new Promise((resolve) => setTimeout(resolve, 31_000));
+    } finally {
+      watcher.close();
+    }
+    // Each atomic write is a temporary file renamed onto the target: count those arrivals. The
+    // one write at start (what this run knows) may fall inside the window; nothing after it.
+    const writes = events.filter((e) => e === 'rename .status.json');
+    expect({ writes: writes.length, others: events.filter((e) => !/\.status\.json/.test(e)) }).toEqual({ writes: expect.any(Number), others: [] });
+    expect(writes.length).toBeLessThanOrEqual(1);
+    expect(hb.problems()).toEqual([]);
+  }, 60_000);
 
   test('a broken config is refused with one error line naming the key, and Homebridge keeps running', async () => {
     const broken: [Record<string, unknown>, RegExp][] = [

@@ -4,8 +4,8 @@
  */
 import type { Characteristic, HAP, PlatformAccessory, Service } from 'homebridge';
 
-import type { MetricDefinition, MetricGroup } from '../metrics/catalog.js';
-import type { Reading } from '../metrics/values.js';
+import { GROUP_LABELS, type MetricDefinition, type MetricGroup } from '../metrics/catalog.js';
+import { isPlausibleAt, type Reading } from '../metrics/values.js';
 import { type CharacteristicClass, customCharacteristics } from './characteristics.js';
 import { SERVICE_PROPS } from './hap-values.js';
 import { composeName } from './names.js';
@@ -24,10 +24,40 @@ export interface GroupContext {
   ext?: Record<string, unknown>;
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export function isGroupContext(c: unknown): c is GroupContext {
   const x = c as Partial<GroupContext> | undefined;
-  return !!x && x.v === 1 && typeof x.profile === 'string' && typeof x.userid === 'string' && typeof x.group === 'string'
-    && typeof x.values === 'object' && x.values !== null;
+  return !!x && x.v === 1 && typeof x.profile === 'string' && typeof x.userid === 'string'
+    && typeof x.group === 'string' && Object.hasOwn(GROUP_LABELS, x.group) && isRecord(x.values);
+}
+
+/**
+ * Repairs a context restored from Homebridge's cache, which may hold what an older version (or a
+ * bad reply) wrote: readings that are not finite, not real instants or dated more than a day
+ * ahead are dropped, as are names and feature data of the wrong shape. Returns the metric keys
+ * whose reading was dropped. A bad entry is never fatal.
+ */
+export function repairContext(ctx: GroupContext, nowSeconds: number): string[] {
+  const dropped: string[] = [];
+  for (const [key, reading] of Object.entries(ctx.values)) {
+    if (!isRecord(reading) || !isPlausibleAt(reading, nowSeconds)) {
+      delete ctx.values[key];
+      dropped.push(key);
+    }
+  }
+  if (!isRecord(ctx.names)) {
+    ctx.names = {};
+  }
+  for (const [subtype, name] of Object.entries(ctx.names)) {
+    if (typeof name !== 'string') {
+      delete ctx.names[subtype];
+    }
+  }
+  if (ctx.ext !== undefined && !isRecord(ctx.ext)) {
+    delete ctx.ext;
+  }
+  return dropped;
 }
 
 export interface ProfileIdentity {

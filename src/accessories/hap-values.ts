@@ -30,6 +30,9 @@ export const EXACT_VALUE_PROPS: NumericProps = { minValue: -1_000_000, maxValue:
 
 /** Clamps to [min, max] (and rounds to the step, if any) so that HAP-NodeJS has nothing to correct. */
 export function clampToProps(value: number, props: NumericProps): number {
+  if (Number.isNaN(value)) {
+    return props.minValue; // unreachable for validated readings; HAP must never get NaN
+  }
   let v = Math.min(props.maxValue, Math.max(props.minValue, value));
   if (props.minStep) {
     const decimals = Math.max(0, -Math.floor(Math.log10(props.minStep)));
@@ -70,6 +73,9 @@ export function exactValue(metric: MetricDefinition, reading: Reading, nowSecond
  * (e.g. `2026-11-28T07:31:05+01:00`), so apps that show custom characteristics give local time.
  */
 export function measuredAtText(epochSeconds: number, offsetMs: number): string {
+  if (!Number.isFinite(epochSeconds) || !Number.isFinite(offsetMs) || Math.abs(epochSeconds) > 8.64e12 - 86_400) {
+    return ''; // never throw from a HAP update: validation upstream keeps such dates out
+  }
   const local = new Date(epochSeconds * 1000 + offsetMs).toISOString().slice(0, 19);
   if (offsetMs === 0) {
     return `${local}Z`;

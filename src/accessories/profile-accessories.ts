@@ -11,7 +11,7 @@ import { GROUP_LABELS, type MetricDefinition, type MetricGroup } from '../metric
 import type { Reading } from '../metrics/values.js';
 import { customCharacteristics } from './characteristics.js';
 import type { GroupFeature, SyncUpdate } from './feature.js';
-import { ensure, GroupAccessory, type GroupContext, primaryCharacteristic, type ProfileIdentity, setIfChanged } from './group-accessory.js';
+import { ensure, GroupAccessory, type GroupContext, primaryCharacteristic, type ProfileIdentity, repairContext, setIfChanged } from './group-accessory.js';
 import { exactValue, homeKitValue, measuredAtText, sleepOccupancy } from './hap-values.js';
 import { composeName } from './names.js';
 
@@ -57,30 +57,37 @@ export class ProfileAccessories {
 
   /**
    * Takes over an accessory restored from Homebridge's cache: re-applies props and names, drops
-   * services of metrics no longer selected, and shows the last known values at once.
+   * services of metrics no longer selected, and shows the last known values at once. Returns
+   * the metric keys whose cached reading was unusable and dropped.
    */
-  adopt(accessory: PlatformAccessory, nowSeconds: number, offsetMs: number): void {
+  adopt(accessory: PlatformAccessory, nowSeconds: number, offsetMs: number): string[] {
     const ctx = accessory.context as GroupContext;
-    ctx.names ??= {};
+    const dropped = repairContext(ctx, nowSeconds);
     if (this.groups.has(ctx.group)) {
       this.registry.unregister([accessory]);
-      return;
+      return dropped;
     }
-    this.userid ??= ctx.userid;
     const group = new GroupAccessory(this.hap, accessory, this.profile, this.metrics);
     this.groups.set(ctx.group, group);
-    this.pruneServices(group);
-    for (const metric of group.metrics) {
-      const service = group.service(metric);
-      const known = ctx.values[metric.key];
-      if (service && known) {
-        group.configureService(service, metric);
-        // Restored values count as current until the first sync says otherwise.
-        this.current.add(metric.key);
-        this.show(service, metric, known, known, nowSeconds, offsetMs);
+    try {
+      this.pruneServices(group);
+      for (const metric of group.metrics) {
+        const service = group.service(metric);
+        const known = ctx.values[metric.key];
+        if (service && known) {
+          group.configureService(service, metric);
+          // Restored values count as current until the first sync says otherwise.
+          this.current.add(metric.key);
+          this.show(service, metric, known, known, nowSeconds, offsetMs);
+        }
       }
+      this.finishGroup(group);
+    } catch (e) {
+      this.groups.delete(ctx.group); // the caller removes it; the next sync builds it anew
+      throw e;
     }
-    this.finishGroup(group);
+    this.userid ??= ctx.userid;
+    return dropped;
   }
 
   /**
@@ -108,8 +115,12 @@ export class ProfileAccessories {
    * Shows the values of one sync (or re-evaluates time-dependent ones). Metrics with a reading get
    * a service (and their group an accessory) the first time; values are pushed only when changed.
    * Returns the metrics whose reading changed.
+   *
+   * `complete` is false while the data held is not yet the account's (no sync has succeeded since
+   * the start): a metric without a reading then keeps its cached one, within that reading's own
+   * window (the sleep state's 6 h), instead of turning unknown for lack of data.
    */
-  apply(values: ReadonlyMap<string, Reading>, nowSeconds: number, offsetMs: number): MetricDefinition[] {
+  apply(values: ReadonlyMap<string, Reading>, nowSeconds: number, offsetMs: number, complete = true): MetricDefinition[] {
     if (this.userid === undefined) {
       return [];
     }
@@ -138,12 +149,14 @@ export class ProfileAccessories {
         changed.push(metric);
         toSave.add(group.accessory);
       }
+      const kept = group.context.values[metric.key];
+      const effective = reading ?? (complete ? undefined : kept);
       if (reading !== undefined) {
         this.current.add(metric.key);
-      } else {
+      } else if (complete) {
         this.current.delete(metric.key);
       }
-      this.show(service, metric, reading, group.context.values[metric.key], nowSeconds, offsetMs);
+      this.show(service, metric, effective, kept, nowSeconds, offsetMs);
     }
     for (const g of this.groups.values()) {
       this.finishGroup(g);

@@ -201,8 +201,11 @@ export class LinkService {
       return { status: 'cancelled', profile: pending.profile };
     }
     await this.save(pending.profile, pending.clientId, pending.grant);
-    await this.store.remove(pending.previousUserid);
-    await this.removeHistory(pending.previousUserid);
+    // The previous person's file goes only if it still is this profile's (not re-linked meanwhile).
+    await this.store.update(pending.previousUserid, (current) => (current && profileKey(current.profile) === profileKey(pending.profile) ? null : undefined));
+    if (!(await this.store.list()).records.some((r) => r.userid === pending.previousUserid)) {
+      await this.removeHistory(pending.previousUserid); // that person is no longer linked: their chart history goes too
+    }
     return this.linked(pending.profile, pending.grant);
   }
 
@@ -225,7 +228,12 @@ export class LinkService {
     if (taken) {
       throw new LinkError(`"${to}" is already linked to Withings user ${taken.userid}: unlink it first.`);
     }
-    await this.store.write({ ...record, profile: to, updated_at: epochSeconds(this.clock) });
+    // Under the file's lock against what is on disk now, so a refresh by the running plugin in
+    // between is kept (its rotated pair), never written back over.
+    const moved = await this.store.update(record.userid, (current) => current && { ...current, profile: to, updated_at: epochSeconds(this.clock) });
+    if (!moved) {
+      throw new LinkError(`There is no link for "${from}" any more: reload the settings.`);
+    }
     return { moved: true, userid: record.userid, profile: to };
   }
 

@@ -19,6 +19,9 @@ export function exchangeFailureMessage(e: unknown, redirectUri: string): string 
     return 'The link failed unexpectedly; press Link again. The Homebridge UI log has the details.';
   }
   const text = e.message.toLowerCase();
+  if (/token reply (is missing|has an invalid)/.test(text)) {
+    return 'Withings answered the link with an unusable reply (no valid user id or tokens). Press Link again; if it keeps failing, the Homebridge UI log has the details.';
+  }
   if (e.kind === 'transient') {
     return `Could not reach Withings (${e.message.replace(/^Withings \S+ \S+ /, '')}). Check the Homebridge server's internet connection and press Link again.`;
   }

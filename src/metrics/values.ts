@@ -209,15 +209,16 @@ export function aggregateNights(nights: readonly SleepSummary[], fields: readonl
   if (points.length === 0) {
     return undefined;
   }
-  const measuredAt = Math.max(...points.map((p) => p.night.enddate));
+  // Loops, not Math.max(...list): a spread of a long list overflows the call stack.
+  const measuredAt = points.reduce((latest, p) => Math.max(latest, p.night.enddate), -Infinity);
   const values = points.map((p) => p.value);
   switch (how) {
     case 'sum':
       return { value: roundSum(values), measuredAt };
     case 'min':
-      return { value: Math.min(...values), measuredAt };
+      return { value: values.reduce((a, b) => Math.min(a, b)), measuredAt };
     case 'max':
-      return { value: Math.max(...values), measuredAt };
+      return { value: values.reduce((a, b) => Math.max(a, b)), measuredAt };
     case 'weighted-average': {
       const weights = points.map((p) => sleepTime(p.night));
       const total = weights.reduce((a, b) => a + b, 0);
@@ -286,9 +287,35 @@ export function computeValues(data: AccountData, sources: ReadonlyMap<string, Me
     } else {
       reading = sleepState(data.segments, nowSeconds);
     }
-    if (reading !== undefined) {
+    if (reading !== undefined && isSaneReading(reading)) {
       out.set(key, reading);
     }
   }
   return out;
 }
+
+/**
+ * A reading HomeKit and the cache can hold: a finite value and a real instant. Anything else (a
+ * sum that overflowed, a weight of Infinity) is no value at all, never NaN on a characteristic.
+ */
+export function isSaneReading(r: { value?: unknown; measuredAt?: unknown; text?: unknown }): r is Reading {
+  return typeof r.value === 'number' && Number.isFinite(r.value)
+    && typeof r.measuredAt === 'number' && Number.isFinite(r.measuredAt) && r.measuredAt >= 0 && r.measuredAt <= MAX_EPOCH_SECONDS
+    && (r.text === undefined || typeof r.text === 'string');
+}
+
+/**
+ * Readings dated further ahead than this are not readings: a device with a wrong clock (or a
+ * corrupt reply) would otherwise stay the "latest" value for years. A day covers every time-zone mix-up.
+ */
+export const FUTURE_SLACK_SECONDS = 24 * 3600;
+
+/** Whether a reading may be shown at `nowSeconds`: sane, and not dated more than a day ahead. */
+export const isPlausibleAt = (r: { value?: unknown; measuredAt?: unknown; text?: unknown }, nowSeconds: number): r is Reading =>
+  isSaneReading(r) && r.measuredAt <= nowSeconds + FUTURE_SLACK_SECONDS;
+
+/**
+ * The last instant a reading may carry (epoch seconds, the year 2200): beyond it dates stop making
+ * sense (`toISOString()` throws from year 275760) and a typo'd date would win "latest" forever.
+ */
+export const MAX_EPOCH_SECONDS = 7_258_118_400;

@@ -104,9 +104,7 @@ export class PlatformRuntime {
     for (const accessory of cached) {
       const ctx = accessory.context;
       const profile = isGroupContext(ctx) ? this.profileOf(ctx) : undefined;
-      if (profile) {
-        profile.adopt(accessory);
-      } else {
+      if (!profile || !this.adopted(profile, accessory)) {
         stale.push(accessory);
       }
     }
@@ -123,6 +121,17 @@ export class PlatformRuntime {
     this.retireMatter(cachedMatter);
     this.watcher = this.store.watch(() => void this.rescanGrants(false));
     this.scheduleRescan();
+  }
+
+  /** Restores one cached accessory; one that cannot be restored is rebuilt from the next sync. */
+  private adopted(profile: ProfileController, accessory: PlatformAccessory): boolean {
+    try {
+      profile.adopt(accessory);
+      return true;
+    } catch (e) {
+      this.log.warn('%s: a cached accessory (%s) could not be restored (%s); it is rebuilt at the next sync.', profile.name, accessory.displayName, describeError(e));
+      return false;
+    }
   }
 
   private async readLinkOwners(): Promise<Map<string, string>> {

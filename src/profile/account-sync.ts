@@ -8,7 +8,7 @@ import type { WithingsApi } from '../withings/api.js';
 import { type Clock, epochSeconds } from '../util/clock.js';
 import { parseScopes } from '../withings/oauth.js';
 import type { MeasureGroup, SleepSegment, SleepSummary } from '../metrics/data.js';
-import { type AccountData, isUsableGroup, SLEEP_STATE_WINDOW_SECONDS } from '../metrics/values.js';
+import { type AccountData, FUTURE_SLACK_SECONDS, isUsableGroup, SLEEP_STATE_WINDOW_SECONDS } from '../metrics/values.js';
 import { HISTORY_NIGHTS } from '../metrics/history.js';
 
 /** Summaries that can still fall in the "since noon yesterday" window (≤ 36 h) are kept, with slack. */
@@ -17,6 +17,8 @@ const SUMMARY_HORIZON_SECONDS = 48 * 3600;
 const CURSOR_OVERLAP_SECONDS = 120;
 /** A full measure fetch this often notices groups deleted in the Withings app. */
 export const FULL_RESYNC_SECONDS = 24 * 3600;
+/** Bound on the ids of ignored readings remembered (each is reported once). */
+const MAX_IGNORED_REMEMBERED = 500;
 
 export interface SyncNeeds {
   /** Measure types to read (empty: no getmeas at all). */
@@ -38,6 +40,8 @@ export interface SyncReport {
   readonly requests: number;
   /** Scopes the selected measurements need but the grant lacks (those calls were skipped). */
   readonly missingScopes: readonly string[];
+  /** Readings first seen in this sync and ignored because they are dated in the future. */
+  readonly ignoredFuture: number;
 }
 
 export class AccountSync {
@@ -48,6 +52,8 @@ export class AccountSync {
   private measureCursor?: number;
   private summaryCursor?: number;
   private lastFull?: number;
+  private everSynced = false;
+  private readonly ignored = new Set<string>();
 
   constructor(
     private readonly api: WithingsApi,
@@ -64,6 +70,30 @@ export class AccountSync {
     return this.timezone;
   }
 
+  /** Whether a whole sync succeeded at least once: until then the data held is not the account's. */
+  get hasSynced(): boolean {
+    return this.everSynced;
+  }
+
+  /** Keeps what is not dated in the future; counts (once per reading) what it drops. */
+  private notInFuture<T>(items: readonly T[], idOf: (t: T) => string, dateOf: (t: T) => number, now: number, count: { n: number }): T[] {
+    const limit = now + FUTURE_SLACK_SECONDS;
+    return items.filter((item) => {
+      if (dateOf(item) <= limit) {
+        return true;
+      }
+      const id = idOf(item);
+      if (!this.ignored.has(id)) {
+        if (this.ignored.size >= MAX_IGNORED_REMEMBERED) {
+          this.ignored.clear();
+        }
+        this.ignored.add(id);
+        count.n++;
+      }
+      return false;
+    });
+  }
+
   /** One sync. Throws WithingsError on failure; the data kept so far stays as it was. */
   async sync(scope: string): Promise<SyncReport> {
     const granted = parseScopes(scope);
@@ -73,6 +103,7 @@ export class AccountSync {
     let received: MeasureGroup[] = [];
     let receivedSummaries: SleepSummary[] = [];
     let allGroups = false;
+    const ignored = { n: 0 };
     const full = this.lastFull === undefined || started - this.lastFull >= FULL_RESYNC_SECONDS;
 
     if (this.needs.measureTypes.length > 0) {
@@ -82,7 +113,7 @@ export class AccountSync {
           lastupdate: full ? undefined : this.measureCursor,
         });
         requests += reply.requests;
-        received = this.mergeGroups(reply.groups, full);
+        received = this.mergeGroups(this.notInFuture(reply.groups, (g) => `g${g.grpid}`, (g) => g.date, started, ignored), full);
         this.timezone = reply.timezone ?? this.timezone;
         this.measureCursor = (reply.updatetime ?? started) - CURSOR_OVERLAP_SECONDS;
         if (full) {
@@ -103,16 +134,18 @@ export class AccountSync {
         const lastupdate = this.summaryCursor ?? started - HISTORY_NIGHTS * 86_400;
         const reply = await this.api.getSleepSummaries({ lastupdate, dataFields: this.needs.summaryFields });
         requests += reply.requests;
-        receivedSummaries = this.mergeSummaries(reply.series, started);
+        receivedSummaries = this.mergeSummaries(this.notInFuture(reply.series, (x) => `s${x.id}`, (x) => x.enddate, started, ignored), started);
         this.summaryCursor = started - CURSOR_OVERLAP_SECONDS;
         this.timezone ??= reply.series.find((s) => s.timezone)?.timezone;
       }
       if (this.needs.sleepState) {
-        this.segments = await this.api.getSleepSegments(started - SLEEP_STATE_WINDOW_SECONDS, started);
+        const segments = await this.api.getSleepSegments(started - SLEEP_STATE_WINDOW_SECONDS, started);
+        this.segments = this.notInFuture(segments, (x) => `t${x.startdate}-${x.enddate}`, (x) => x.enddate, started, ignored);
         requests++;
       }
     }
-    return { groups: received, summaries: receivedSummaries, full, allGroups, requests, missingScopes: [...missing] };
+    this.everSynced = true;
+    return { groups: received, summaries: receivedSummaries, full, allGroups, requests, missingScopes: [...missing], ignoredFuture: ignored.n };
   }
 
   /**

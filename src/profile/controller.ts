@@ -91,7 +91,10 @@ export class ProfileController {
   }
 
   adopt(accessory: PlatformAccessory): void {
-    this.accessories.adopt(accessory, epochSeconds(this.deps.clock), 0);
+    const dropped = this.accessories.adopt(accessory, epochSeconds(this.deps.clock), 0);
+    if (dropped.length > 0) {
+      this.deps.log.warn('%s: dropped unusable cached value%s of %s (not a number, or dated in the future); the next sync shows the real one.', this.name, dropped.length === 1 ? '' : 's', dropped.join(', '));
+    }
   }
 
   /**
@@ -234,7 +237,7 @@ export class ProfileController {
     const now = epochSeconds(this.deps.clock);
     const values = computeValues(link.account.data(), sourcesOf(this.deps.metrics), now);
     const offset = timezoneOffsetMs(safeTimezone(link.account.profileTimezone), now * 1000);
-    const changed = this.accessories.apply(values, now, offset);
+    const changed = this.accessories.apply(values, now, offset, link.account.hasSynced);
     for (const metric of changed) {
       this.deps.log.debug('%s %s: %s', this.name, metric.label, formatReading(metric, values.get(metric.key)!));
     }
@@ -279,6 +282,9 @@ export class ProfileController {
       this.deps.log.warn('%s: the Withings link does not grant %s, so some selected measurements cannot be read; re-link the profile in the plugin settings and allow every permission.', this.name, missing);
     }
     sync.missingScopesReported = missing;
+    if (report.ignoredFuture > 0) {
+      this.deps.log.warn('%s: ignored %d reading%s dated more than a day in the future (a device clock is probably wrong); the previous values stay.', this.name, report.ignoredFuture, report.ignoredFuture === 1 ? '' : 's');
+    }
   }
 
   private onFailure(link: Link, e: unknown, kind: WithingsErrorKind): void {

@@ -49,11 +49,16 @@ export class RequestLimiter {
         return;
       }
       await new Promise<void>((resolve) => {
-        const t = this.clock.setTimer(resolve, wait);
-        signal?.addEventListener('abort', () => {
+        // The listener goes when the wait ends, so a long-lived signal never collects them.
+        const onAbort = (): void => {
           t.cancel();
           resolve();
-        }, { once: true });
+        };
+        const t = this.clock.setTimer(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, wait);
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
     }
   }

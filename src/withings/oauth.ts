@@ -5,6 +5,7 @@
 import { WithingsError } from './errors.js';
 import type { WithingsHttp } from './http.js';
 import { redactor } from './redact.js';
+import { isValidUserid } from './token-store.js';
 
 /** Every scope the plugin can use; the user may grant fewer. */
 export const REQUESTED_SCOPES = ['user.info', 'user.metrics', 'user.activity', 'user.sleepevents'] as const;
@@ -56,6 +57,10 @@ function toGrant(body: RawTokenBody, nowSeconds: number, previousScope?: string)
   redactor.add(accessToken, refreshToken);
   if (!userid || !accessToken || !refreshToken) {
     throw new WithingsError('transient', 'Withings token reply is missing userid, access_token or refresh_token');
+  }
+  if (!isValidUserid(userid)) {
+    // The id names the token file: anything else is refused before it reaches a path.
+    throw new WithingsError('transient', 'Withings token reply has an invalid userid');
   }
   const expiresIn = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 10_800;
   const scope = typeof body.scope === 'string' && body.scope !== '' ? body.scope : (previousScope ?? '');

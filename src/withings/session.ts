@@ -157,16 +157,28 @@ export class TokenSession {
       }
       throw e;
     }
-    const next = rotatedRecord(from, grant, epochSeconds(this.clock));
-    // Never overwrite a grant another process wrote while we were refreshing: it is newer.
-    const current = await this.store.read(this.userid).catch(() => undefined);
-    if (current && current.refresh_token !== from.refresh_token) {
-      await this.load();
-      return this.record ?? current;
+    // Saved BEFORE the new access token is used, under the file's lock and against what is on disk
+    // now: a file removed meanwhile (unlinked) is not recreated, a newer grant (linked anew) is kept,
+    // and a profile moved meanwhile keeps its new name. If the save fails the new token is never
+    // used and the old refresh token stays valid (8 h grace), so the next attempt can refresh again.
+    const now = epochSeconds(this.clock);
+    let wrote: TokenRecord | undefined;
+    const onDisk = await this.store.update(this.userid, (current) => {
+      if (current === undefined || current.refresh_token !== from.refresh_token) {
+        return undefined;
+      }
+      wrote = rotatedRecord(current, grant, now);
+      return wrote;
+    });
+    if (onDisk === undefined) {
+      this.record = undefined;
+      this.stampSeen = undefined;
+      throw new GrantUnavailableError('unlinked', `Withings user ${this.userid} was unlinked while the grant was being refreshed`);
     }
-    // Saved BEFORE the new access token is used: if this throws, the new token is never used and
-    // the old refresh token stays valid (8 h grace), so the next attempt can refresh again.
-    await this.store.write(next);
+    if (wrote === undefined) {
+      return this.load(); // another process wrote a newer grant: it wins
+    }
+    const next = wrote;
     this.record = next;
     this.stampSeen = await this.store.stamp(this.userid);
     return next;

@@ -4,7 +4,7 @@
  * settings UI server (which writes new grants). The README documents the format; keep it stable.
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { syncDir, writeFileAtomic } from '../util/atomic-file.js';
@@ -69,6 +69,23 @@ export class TokenFileError extends Error {
 }
 
 const USERID = /^[0-9A-Za-z_-]{1,64}$/;
+
+/** Whether `id` can be a Withings user id (it names a file, so nothing else is ever accepted). */
+export const isValidUserid = (id: string): boolean => USERID.test(id);
+
+/** A token file is a few hundred bytes; anything much larger is not one (and is never read whole). */
+export const MAX_TOKEN_FILE_BYTES = 64 * 1024;
+/** A writer holds a user's lock for milliseconds; one this old was left by a process that died. */
+export const LOCK_STALE_MS = 10_000;
+const LOCK_TIMEOUT_MS = 5_000;
+const LOCK_RETRY_MS = 20;
+
+function assertComplete(record: TokenRecord): void {
+  const problem = validateRecord(record);
+  if (problem) {
+    throw new Error(`refusing to write an incomplete token record: ${problem}`);
+  }
+}
 
 /** `<userid>.json`: the only names in the folder that are token files. */
 export const isTokenFileName = (name: string): boolean => name.endsWith('.json') && USERID.test(name.slice(0, -5));
@@ -146,16 +163,24 @@ export class TokenStore {
     const file = this.fileFor(userid);
     let text: string;
     try {
+      const size = (await stat(file)).size;
+      if (size > MAX_TOKEN_FILE_BYTES) {
+        throw new TokenFileError(file, 'unreadable', `it is ${size} bytes, far more than a token file holds`);
+      }
       text = await readFile(file, 'utf8');
     } catch (e) {
+      if (e instanceof TokenFileError) {
+        throw e;
+      }
       const code = (e as NodeJS.ErrnoException).code;
       throw new TokenFileError(file, code === 'ENOENT' ? 'missing' : 'unreadable', code ?? String(e));
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
-    } catch (e) {
-      throw new TokenFileError(file, 'unreadable', `invalid JSON (${(e as Error).message})`);
+    } catch {
+      // Not the parser's message: it quotes the file, and the file holds tokens.
+      throw new TokenFileError(file, 'unreadable', 'invalid JSON');
     }
     const problem = validateRecord(parsed);
     if (problem) {
@@ -201,16 +226,91 @@ export class TokenStore {
    * bug can never replace a good file with a partial one.
    */
   async write(record: TokenRecord): Promise<void> {
-    const problem = validateRecord(record);
-    if (problem) {
-      throw new Error(`refusing to write an incomplete token record: ${problem}`);
-    }
-    await writeFileAtomic(this.fileFor(record.userid), `${JSON.stringify(record, null, 2)}\n`);
+    assertComplete(record);
+    await this.locked(record.userid, () => this.save(record));
   }
 
   async remove(userid: string): Promise<void> {
+    await this.locked(userid, () => this.delete(userid));
+  }
+
+  /**
+   * Read-modify-write of one user's file under its lock: `change` gets the record on disk now
+   * (undefined when there is none) and returns the record to write, `null` to delete the file, or
+   * `undefined` to leave it as it is. Every writer (the plugin's refresh, the settings UI's link,
+   * move, unlink) goes through the lock, so no interleaving loses a rotation, an unlink or a move.
+   * Returns what is on disk afterwards.
+   */
+  async update(userid: string, change: (current: TokenRecord | undefined) => TokenRecord | null | undefined): Promise<TokenRecord | undefined> {
+    return this.locked(userid, async () => {
+      const current = await this.read(userid).catch((e: unknown) => {
+        if (e instanceof TokenFileError && e.reason === 'missing') {
+          return undefined;
+        }
+        throw e; // an unreadable file is reported, never overwritten
+      });
+      const next = change(current);
+      if (next === null) {
+        await this.delete(userid);
+        return undefined;
+      }
+      if (next === undefined || next === current) {
+        return current;
+      }
+      assertComplete(next);
+      if (next.userid !== userid) {
+        throw new Error(`refusing to write user ${next.userid} into the file of user ${userid}`);
+      }
+      await this.save(next);
+      return next;
+    });
+  }
+
+  private async save(record: TokenRecord): Promise<void> {
+    await writeFileAtomic(this.fileFor(record.userid), `${JSON.stringify(record, null, 2)}\n`);
+  }
+
+  private async delete(userid: string): Promise<void> {
     await rm(this.fileFor(userid), { force: true });
     await syncDir(this.dir);
+  }
+
+  /**
+   * Runs `fn` holding the user's lock: a file `.<userid>.lock` created exclusively next to the
+   * token file, so the plugin and the settings UI server (two processes) take turns. A lock older
+   * than LOCK_STALE_MS belongs to a process that died and is taken over.
+   */
+  async locked<T>(userid: string, fn: () => Promise<T>): Promise<T> {
+    const lock = join(this.dir, `.${userid}.lock`);
+    this.fileFor(userid); // validates the id before it becomes part of a path
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const started = Date.now();
+    for (;;) {
+      try {
+        const h = await open(lock, 'wx', 0o600);
+        await h.writeFile(`${process.pid}\n`);
+        await h.close();
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw e;
+        }
+        const age = await stat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
+        if (age > LOCK_STALE_MS) {
+          await rm(lock, { force: true });
+          continue;
+        }
+        if (Date.now() - started > LOCK_TIMEOUT_MS) {
+          throw new Error(`the token file of Withings user ${userid} stayed locked by another process`, { cause: e });
+        }
+        await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      await rm(lock, { force: true });
+    }
   }
 
   /**

@@ -3,6 +3,7 @@
  * numbers, `null` device ids, unknown keys ignored, numbers that arrive as strings tolerated.
  */
 import type { Measure, MeasureGroup, SleepSegment, SleepSummary } from '../metrics/data.js';
+import { MAX_EPOCH_SECONDS, scaled } from '../metrics/values.js';
 
 export interface MeasurePage {
   readonly updatetime?: number;
@@ -41,11 +42,27 @@ export function num(v: unknown): number | undefined {
   if (typeof v === 'number') {
     return Number.isFinite(v) ? v : undefined;
   }
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) {
-    return Number(v);
+  // Decimal text only: `Number()` would also take "0x10", "0b1", " ", "Infinity".
+  if (typeof v === 'string' && DECIMAL.test(v.trim())) {
+    const n = Number(v.trim());
+    return Number.isFinite(n) ? n : undefined;
   }
   return undefined;
 }
+
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * An instant from a reply: a finite number of seconds between 1970 and 2200, else undefined.
+ * Readings dated in the near future are judged against the clock by the sync, which knows the time.
+ */
+export function epoch(v: unknown): number | undefined {
+  const n = num(v);
+  return n !== undefined && n >= 0 && n <= MAX_EPOCH_SECONDS ? Math.floor(n) : undefined;
+}
+
+/** Withings' exponent: small integers (−3 for grams, −2 for percent); larger ones are not a real unit. */
+const MAX_UNIT_EXPONENT = 20;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -58,7 +75,8 @@ export function parseMeasure(raw: unknown): Measure | undefined {
   const value = num(raw.value);
   const unit = num(raw.unit);
   const type = num(raw.type);
-  if (value === undefined || unit === undefined || type === undefined || !Number.isInteger(unit)) {
+  if (value === undefined || unit === undefined || type === undefined || !Number.isInteger(unit) || Math.abs(unit) > MAX_UNIT_EXPONENT
+    || !Number.isFinite(scaled(value, unit))) {
     return undefined;
   }
   const position = num(raw.position);
@@ -70,17 +88,17 @@ export function parseMeasureGroup(raw: unknown): MeasureGroup | undefined {
     return undefined;
   }
   const grpid = num(raw.grpid);
-  const date = num(raw.date);
+  const date = epoch(raw.date);
   if (grpid === undefined || date === undefined) {
     return undefined;
   }
-  const created = num(raw.created) ?? date;
+  const created = epoch(raw.created) ?? date;
   return {
     grpid,
     attrib: num(raw.attrib) ?? 0,
     date,
     created,
-    modified: num(raw.modified) ?? created,
+    modified: epoch(raw.modified) ?? created,
     category: num(raw.category) ?? 1,
     deviceid: str(raw.deviceid) ?? null,
     model: str(raw.model),
@@ -91,7 +109,7 @@ export function parseMeasureGroup(raw: unknown): MeasureGroup | undefined {
 export function parseMeasurePage(body: unknown): MeasurePage {
   const b = isRaw(body) ? body : {};
   return {
-    updatetime: num(b.updatetime),
+    updatetime: epoch(b.updatetime),
     timezone: str(b.timezone),
     groups: list(b.measuregrps).map(parseMeasureGroup).filter((g): g is MeasureGroup => g !== undefined),
     more: truthy(b.more),
@@ -103,10 +121,10 @@ export function parseSleepSummary(raw: unknown): SleepSummary | undefined {
   if (!isRaw(raw)) {
     return undefined;
   }
-  const startdate = num(raw.startdate);
-  const enddate = num(raw.enddate);
+  const startdate = epoch(raw.startdate);
+  const enddate = epoch(raw.enddate);
   const id = typeof raw.id === 'number' || typeof raw.id === 'string' ? raw.id : undefined;
-  if (startdate === undefined || enddate === undefined) {
+  if (startdate === undefined || enddate === undefined || enddate < startdate) {
     return undefined;
   }
   const data: Record<string, number> = {};
@@ -124,7 +142,7 @@ export function parseSleepSummary(raw: unknown): SleepSummary | undefined {
     startdate,
     enddate,
     date: str(raw.date),
-    modified: num(raw.modified) ?? num(raw.created) ?? enddate,
+    modified: epoch(raw.modified) ?? epoch(raw.created) ?? enddate,
     data,
   };
 }
@@ -145,10 +163,10 @@ export function parseSleepSegments(body: unknown): SleepSegment[] {
     if (!isRaw(raw)) {
       continue;
     }
-    const startdate = num(raw.startdate);
-    const enddate = num(raw.enddate);
+    const startdate = epoch(raw.startdate);
+    const enddate = epoch(raw.enddate);
     const state = num(raw.state);
-    if (startdate !== undefined && enddate !== undefined && state !== undefined) {
+    if (startdate !== undefined && enddate !== undefined && enddate >= startdate && state !== undefined) {
       out.push({ startdate, enddate, state });
     }
   }
@@ -163,7 +181,7 @@ export function parseDevices(body: unknown): Device[] {
     modelId: num(d.model_id),
     battery: str(d.battery),
     deviceid: str(d.deviceid) ?? null,
-    lastSessionDate: num(d.last_session_date),
+    lastSessionDate: epoch(d.last_session_date),
   }));
 }
 

@@ -13,7 +13,8 @@ import type { MeasureGroup, SleepSummary } from '../../src/metrics/data.js';
 import { parseMeasureGroup, parseSleepSegments, parseSleepSummary } from '../../src/withings/types.js';
 import { computeValues, type Reading } from '../../src/metrics/values.js';
 import { DEMO_PEOPLE, linkProfiles } from '../../tools/simulator/link.mjs';
-import { type Simulator, startSimulator } from '../../tools/simulator/server.mjs';
+import { startSimulator } from '../../tools/simulator/server.mjs';
+import type { LogEntry, RawData, Simulator } from '../../tools/simulator/types.js';
 import { HAP_TYPES, type HapSnapshot, readBridge } from './hap-client.js';
 import { type HomebridgeLine, HomebridgeProcess } from './homebridge.js';
 
@@ -29,7 +30,8 @@ export async function control<T = unknown>(sim: Simulator, path: string, body?: 
   return await res.json() as T;
 }
 
-export interface SimRequest { i: number; t: number; path: string; action?: string; status: number | null; userid?: string | null; bytes: number; fault?: string }
+/** One entry of the simulator's request log. */
+export type SimRequest = LogEntry;
 
 export const requests = (sim: Simulator, since = 0): Promise<SimRequest[]> => control<SimRequest[]>(sim, `requests?since=${since}`);
 
@@ -98,7 +100,7 @@ export async function restart(s: Scenario, waitFor?: RegExp): Promise<void> {
 
 /** The values the plugin's own rules give for what the simulator holds for a person now. */
 export async function expectedValues(sim: Simulator, person: Person, metrics: readonly MetricDefinition[] = METRICS): Promise<Map<string, Reading>> {
-  const data = await control<{ timezone: string; measuregrps: unknown[]; sleep_summaries: unknown[]; sleep_segments: unknown[] }>(sim, `data/${PEOPLE[person]}`);
+  const data = await control<RawData>(sim, `data/${PEOPLE[person]}`);
   return computeValues({
     groups: data.measuregrps.map(parseMeasureGroup).filter((g): g is MeasureGroup => g !== undefined),
     summaries: data.sleep_summaries.map(parseSleepSummary).filter((x): x is SleepSummary => x !== undefined),

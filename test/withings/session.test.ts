@@ -142,7 +142,7 @@ describe('session: rotation-safe refresh', () => {
     await store.write(record({ expires_at: now() - 1 }));
     nock(BASE).post('/v2/oauth2').reply(200, tokenReply(2));
     const data = nock(BASE).post('/measure').reply(200, { status: 0, body: {} });
-    const write = jest.spyOn(store, 'write').mockRejectedValueOnce(new Error('ENOSPC: simulated crash while saving'));
+    const write = jest.spyOn(store, 'update').mockRejectedValueOnce(new Error('ENOSPC: simulated crash while saving'));
     await expect(session().withToken((t) => http.post('/measure', { action: 'getmeas' }, { token: t }))).rejects.toThrow(/simulated crash/);
     expect(data.isDone()).toBe(false); // access-2 was never sent
     expect(onDisk()).toMatchObject({ access_token: 'access-1', refresh_token: 'refresh-1' });

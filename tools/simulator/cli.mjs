@@ -1,16 +1,22 @@
 #!/usr/bin/env node
+// @ts-check
 // Starts the Withings simulator and prints `listening http://127.0.0.1:PORT` on stdout when ready.
 //   node tools/simulator/cli.mjs [--port N] [--client-id X --client-secret Y] [--redirect-uri URI ...]
 //                                [--seed N] [--log] [--lenient-callbacks] [--rate-limit N]
 import { startSimulator } from './server.mjs';
 
+/**
+ * @param {string} message
+ * @returns {never}
+ */
 function usage(message) {
   process.stderr.write(`${message}\nusage: node tools/simulator/cli.mjs [--port N] [--client-id X --client-secret Y] [--redirect-uri URI ...] [--seed N] [--log] [--lenient-callbacks] [--rate-limit N]\n`);
   process.exit(2);
 }
 
+/** @param {string[]} argv */
 function parseArgs(argv) {
-  const out = { port: 0, clientId: 'demo-client', clientSecret: 'demo-secret', redirectUris: [], seed: 1, log: false, lenient: false, rateLimit: 0 };
+  const out = { port: 0, clientId: 'demo-client', clientSecret: 'demo-secret', redirectUris: /** @type {string[]} */ ([]), seed: 1, log: false, lenient: false, rateLimit: 0 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -78,7 +84,7 @@ try {
     rateLimitPerMinute: args.rateLimit,
   });
 } catch (e) {
-  process.stderr.write(`withings simulator: cannot start: ${e?.message ?? e}\n`);
+  process.stderr.write(`withings simulator: cannot start: ${e instanceof Error ? e.message : e}\n`);
   process.exit(1);
 }
 process.stdout.write(`listening ${sim.url}\n`);

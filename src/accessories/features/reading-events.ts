@@ -61,7 +61,7 @@ export function candidates(kind: ReadingKind, report: Pick<SyncUpdate, 'groups' 
  * already stored then is history, and the first sync announces nothing.
  */
 export function baselineOf(found: readonly Candidate[], nowSeconds: number): number {
-  return Math.max(nowSeconds, ...found.map((c) => c.stored));
+  return found.reduce((latest, c) => Math.max(latest, c.stored), nowSeconds); // no spread: lists can be long
 }
 
 /**
@@ -138,7 +138,7 @@ export class ReadingEvents implements GroupFeature {
       return { changed: [], pressed };
     }
     const found = new Map(this.kinds.map((k) => [k.id, candidates(k, report)]));
-    this.baseline ??= Math.min(...groups.map((g) => extOf(g).eventsBaseline ?? Infinity));
+    this.baseline ??= groups.reduce((earliest, g) => Math.min(earliest, extOf(g).eventsBaseline ?? Infinity), Infinity);
     if (!Number.isFinite(this.baseline)) {
       this.baseline = baselineOf([...found.values()].flat(), nowSeconds); // the first sync ever
     }
