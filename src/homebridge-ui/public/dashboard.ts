@@ -412,6 +412,8 @@ homebridge.addEventListener('ready', () => {
   void (async () => {
     config = (await homebridge.getPluginConfig())[0] ?? config;
     await render();
+    // Config UI X's "auto" lighting follows the system: redraw in the other theme when it changes.
+    window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', () => void render());
     let timer: number | undefined;
     homebridge.addEventListener('configChanged', (e: Event) => {
       config = (e as MessageEvent<PluginConfig[]>).data?.[0] ?? config;
