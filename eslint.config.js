@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
  * one above: homebridge-ui → platform → profile → accessories → withings → metrics → util.
  * docs/architecture.md explains what lives where.
  */
-const LAYERS = ['util', 'metrics', 'withings', 'accessories', 'profile', 'platform', 'homebridge-ui'];
+const LAYERS = ['util', 'metrics', 'withings', 'accessories', 'profile', 'notify', 'platform', 'homebridge-ui'];
 
 const layerRules = LAYERS.map((layer, i) => {
   const above = LAYERS.slice(i + 1);

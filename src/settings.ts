@@ -9,6 +9,9 @@ export const DEFAULT_UPDATE_INTERVAL_SECONDS = 300;
 export const MIN_UPDATE_INTERVAL_SECONDS = 30;
 export const MAX_UPDATE_INTERVAL_SECONDS = 86_400;
 
+/** The local port the notification listener binds by default (`notifications.port`). */
+export const DEFAULT_NOTIFY_PORT = 8582;
+
 /** Sub-folder of the Homebridge storage path that holds one token file per linked Withings user. */
 export const TOKEN_DIR_NAME = 'withings';
 

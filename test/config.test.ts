@@ -12,7 +12,9 @@ describe('parseConfig', () => {
     expect(r.warnings).toEqual([]);
     expect(r.config.profiles).toEqual(['Alice']);
     expect(r.config.updateIntervalSeconds).toBe(300);
-    expect(r.config.metrics.map((m) => m.key)).toEqual(METRIC_KEYS);
+    // In Bed only exists with notifications.
+    expect(r.config.metrics.map((m) => m.key)).toEqual(METRIC_KEYS.filter((k) => k !== 'in_bed'));
+    expect(r.config.notifications).toBeUndefined();
     expect(r.config.readingEvents).toBe(true);
     expect(r.config.matter).toBe(false);
     expect(r.config.alerts).toEqual([]);
@@ -33,7 +35,11 @@ describe('parseConfig', () => {
     [{ ...SEED, update_interval: '300' }, '"update_interval" must be a whole number of seconds'],
     [{ ...SEED, measurements: ['weight_kg', 'weight_lb'] }, '"measurements" contains unknown key "weight_lb"'],
     [{ ...SEED, measurements: [] }, '"measurements" is empty'],
-    [{ ...SEED, base_url: 'not a url' }, '"base_url" is not a valid URL'],
+    [{ ...SEED, base_url: 'not a url' }, '"base_url" is not a valid address'],
+    [{ ...SEED, base_url: 'https://hb.example.com/?x=1' }, '"base_url" must be just the address of the Homebridge UI'],
+    [{ ...SEED, callback_url: 'https://x.example/cb#top' }, '"callback_url" must not contain a "#" fragment'],
+    [{ ...SEED, callback_url: 'callback.html' }, '"callback_url" is not a valid address'],
+    [{ ...SEED, callback_url: 42 }, '"callback_url" must be an address'],
     [{ ...SEED, base_url: 'ftp://example.com' }, '"base_url" must start with https://'],
     [{ ...SEED, matter: 'yes' }, '"matter" must be true or false'],
   ])('refuses %j with an error naming the key', (raw, message) => {
@@ -64,6 +70,23 @@ describe('parseConfig', () => {
     expect(r.config.baseUrl).toBe('https://hb.example.com');
   });
 
+  test('callback_url is kept exactly as written (Withings compares it character by character)', () => {
+    const r = parseConfig({ ...SEED, callback_url: ' https://homebridge-withings.github.io/homebridge-withings/callback.html ' });
+    expect(r.ok && r.config.callbackUrl).toBe('https://homebridge-withings.github.io/homebridge-withings/callback.html');
+    expect(parseConfig(SEED).ok && (parseConfig(SEED) as { config: { callbackUrl?: string } }).config.callbackUrl).toBeUndefined();
+  });
+
+  test('duplicate profile names (ignoring case) give one error, not a knock-on error about the alerts', () => {
+    const r = parseConfig({ ...SEED, profiles: ['Alice', 'alice'], alerts: [{ profile: 'Alice', measurement: 'spo2_pct', below: 92 }] });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.errors).toEqual(['"profiles" lists "alice" twice: each profile name must be unique']);
+  });
+
+  test('every broken alert is reported, each naming its entry', () => {
+    const r = parseConfig({ ...SEED, alerts: [{ profile: 'Alice', measurement: 'spo2', below: 1 }, { profile: 'Alice', measurement: 'spo2_pct', below: 92 }, { profile: 'Bob', measurement: 'spo2_pct', below: 92 }] });
+    expect(!r.ok && r.errors.map((e) => e.slice(0, 18))).toEqual(['"alerts" entry 1: ', '"alerts" entry 3 (']);
+  });
+
   describe('alerts', () => {
     const alert = (a: Record<string, unknown>) => parseConfig({ ...SEED, profiles: ['Alice', 'Bob'], alerts: [a] });
 
@@ -75,12 +98,18 @@ describe('parseConfig', () => {
     });
 
     test.each([
-      [{ profile: 'Carol', measurement: 'spo2_pct', below: 92 }, '"alerts" entry 1: profile "Carol" is not one of "profiles"'],
-      [{ profile: 'Alice', measurement: 'spo2', below: 92 }, '"alerts" entry 1: measurement "spo2" is not a numeric measurement key'],
-      [{ profile: 'Alice', measurement: 'sleep_state', below: 1 }, 'is not a numeric measurement key'],
-      [{ profile: 'Alice', measurement: 'spo2_pct' }, 'give exactly one of "above" or "below"'],
-      [{ profile: 'Alice', measurement: 'spo2_pct', above: 1, below: 2 }, 'give exactly one of "above" or "below"'],
-      [{ profile: 'Alice', measurement: 'spo2_pct', below: '92' }, '"below" must be a number in %'],
+      [{ profile: 'Carol', measurement: 'spo2_pct', below: 92 }, '"alerts" entry 1 ("spo2_pct"): "profile" is "Carol", which is not one of "profiles" ("Alice", "Bob")'],
+      [{ profile: 'Alice', measurement: 'spo2', below: 92 }, '"alerts" entry 1: "measurement" is "spo2", which is not a measurement key'],
+      [{ profile: 'Alice', measurement: 'sleep_state', below: 1 }, '"measurement" is "sleep_state", which has no number to compare'],
+      [{ profile: 'Alice', measurement: 'spo2_pct' }, '"alerts" entry 1 ("spo2_pct") has no threshold: fill in "above" or "below" (in %)'],
+      [{ profile: 'Alice', measurement: 'spo2_pct', above: 1, below: 2 }, 'fill in only one of "above" and "below", not both'],
+      [{ profile: 'Alice', measurement: 'spo2_pct', below: '92' }, '"below" must be a number in % (got "92")'],
+      // The typo is named as written (it used to say "measurement undefined is not a numeric measurement key").
+      [{ profile: 'Alice', measurment: 'spo2_pct', below: 92 }, '"alerts" entry 1 has unknown key "measurment" (did you mean "measurement"?)'],
+      [{ profile: 'Alice', below: 92 }, '"alerts" entry 1 has no "measurement"'],
+      [{ measurement: 'spo2_pct', below: 92 }, '"alerts" entry 1 ("spo2_pct") has no "profile"'],
+      // What Config UI X 5.10 saved from the broken two-card form.
+      [{ name: 'Edited name', profile: 'Alice', measurement: 'spo2_pct' }, 'has no threshold'],
     ])('refuses %j', (a, message) => {
       const r = alert(a);
       expect(r.ok).toBe(false);
@@ -95,5 +124,38 @@ describe('linkHint', () => {
     expect(linkHint(['Alice'], 1)).toBe('No profile is linked to Withings yet: open the Homebridge UI → Plugins → Withings → Settings and press "Link" next to "Alice".');
     expect(linkHint(['Alice', 'Bob'], 2)).toContain('next to each profile ("Alice", "Bob")');
     expect(linkHint(['Bob'], 2)).toBe('Profile "Bob" is not linked to Withings yet: open the Homebridge UI → Plugins → Withings → Settings and press "Link" next to "Bob".');
+  });
+});
+
+describe('notifications', () => {
+  const URL_ = 'https://homebridge.example.com/withings';
+
+  test('url required; port 8582 and all interfaces by default; in_bed then selected', () => {
+    const r = parseConfig({ ...SEED, notifications: { url: `${URL_}/` } });
+    expect(r.ok && r.config.notifications).toEqual({ url: URL_, port: 8582, host: undefined });
+    expect(r.ok && r.config.metrics.some((m) => m.key === 'in_bed')).toBe(true);
+    // The settings form may save the default port without an address: polling only, no error.
+    for (const n of [{}, { port: 8582 }, { url: '', port: 8582 }]) {
+      const off = parseConfig({ ...SEED, notifications: n });
+      expect(off.ok && off.config.notifications).toBeUndefined();
+      expect(off.ok && off.config.metrics.some((m) => m.key === 'in_bed')).toBe(false);
+    }
+  });
+
+  test('what Withings refuses is one error naming the rule; a simulator accepts loopback http', () => {
+    const r = parseConfig({ ...SEED, notifications: { url: 'http://127.0.0.1:8582/withings' } });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.errors).toEqual(['"notifications.url" must start with https:// (Withings calls only https addresses; got "http:")']);
+    const sim = parseConfig({ ...SEED, notifications: { url: 'http://127.0.0.1:8582/withings', port: 18582, host: '127.0.0.1' } }, { simulator: true });
+    expect(sim.ok && sim.config.notifications).toEqual({ url: 'http://127.0.0.1:8582/withings', port: 18582, host: '127.0.0.1' });
+  });
+
+  test('bad port and host, and in_bed alone without notifications', () => {
+    expect(parseConfig({ ...SEED, notifications: { url: URL_, port: 70000 } }).ok).toBe(false);
+    expect(parseConfig({ ...SEED, notifications: { url: URL_, host: 'a b' } }).ok).toBe(false);
+    const only = parseConfig({ ...SEED, measurements: ['in_bed'] });
+    expect(!only.ok && only.errors[0]).toMatch(/only "in_bed", which needs "notifications"/);
+    const some = parseConfig({ ...SEED, measurements: ['in_bed', 'weight_kg'] });
+    expect(some.ok && some.warnings).toEqual(['"in_bed" needs "notifications" (Withings reports getting into and out of bed only through them), so In Bed is not shown']);
   });
 });

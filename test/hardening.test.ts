@@ -3,7 +3,7 @@
  * Every one of them failed on the code before the fix.
  */
 import { getEventListeners } from 'node:events';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -89,9 +89,16 @@ async function startPlatform(config: Record<string, unknown> = SEED, cached: Pla
 describe('17.1 no status-file write loop while a profile is unlinked or unreadable', () => {
   const statusFile = () => join(storage, 'withings', '.status.json');
   const inode = () => statSync(statusFile()).ino; // every atomic write is a new inode
+  /** The write at start is asynchronous: let it land (bounded; file-system calls under load). */
+  const written = async (): Promise<void> => {
+    for (let i = 0; i < 50 && !existsSync(statusFile()); i++) {
+      await settle();
+    }
+  };
 
   test('rescans of an unlinked profile do not rewrite the status file', async () => {
     const p = await startPlatform();
+    await written();
     const first = inode();
     for (let i = 0; i < 5; i++) {
       await clock.advance(GRANT_RESCAN_MS);
@@ -109,6 +116,10 @@ describe('17.1 no status-file write loop while a profile is unlinked or unreadab
     writeFileSync(join(storage, 'withings', '363.json'), '{ not json');
     await clock.advance(GRANT_RESCAN_MS);
     await settle();
+    const state = () => (existsSync(statusFile()) ? JSON.parse(readFileSync(statusFile(), 'utf8')).profiles.Alice?.state : undefined);
+    for (let i = 0; i < 50 && state() !== 'needs-relink'; i++) {
+      await settle(); // the needs-relink write lands asynchronously
+    }
     const afterProblem = inode();
     for (let i = 0; i < 5; i++) {
       await clock.advance(GRANT_RESCAN_MS);
@@ -139,6 +150,9 @@ describe('17.2 one bad date never stops the plugin', () => {
     const good = group(1, NOW - 3600, [{ type: 1, value: 72_000, unit: -3 }]);
     nock(BASE).post('/measure').reply(200, envelope({ updatetime: NOW, measuregrps: [good, group(2, NOW + 3 * 86_400, [{ type: 1, value: 99_999, unit: 0 }])] }));
     nock(BASE).post('/v2/sleep').twice().reply(200, envelope({ series: [] }));
+    // Issue 14's calls: activity, goals and devices (empty).
+    nock(BASE).post('/v2/measure').reply(200, envelope({ activities: [], more: false, offset: 0 }));
+    nock(BASE).post('/v2/user').twice().reply(200, envelope({ goals: [], devices: [] }));
     const p = await startPlatform();
     const weight = (api: TestApi) => [...api.published.values()].flatMap((a) => a.services).find((s) => s.subtype === 'weight_kg')
       ?.getCharacteristic(api.hap.Characteristic.CurrentAmbientLightLevel).value;
@@ -149,6 +163,8 @@ describe('17.2 one bad date never stops the plugin', () => {
 
     nock(BASE).post('/measure').reply(200, envelope({ updatetime: NOW, measuregrps: [good] }));
     nock(BASE).post('/v2/sleep').twice().reply(200, envelope({ series: [] }));
+    nock(BASE).post('/v2/measure').reply(200, envelope({ activities: [], more: false, offset: 0 }));
+    nock(BASE).post('/v2/user').twice().reply(200, envelope({ goals: [], devices: [] }));
     const again = await startPlatform(SEED, cached);
     expect(again.lines('error')).toEqual([]);
     expect(weight(again.api)).toBe(72);

@@ -38,6 +38,8 @@ describe('package.json', () => {
       expect(pkg.scripts[script]).toBeUndefined();
     }
     expect(pkg.scripts.prepublishOnly).toBe('npm run lint && npm run build && npm test');
+    // `npm pack` on a fresh clone builds first, so the package holds dist/ (it packed none before).
+    expect(pkg.scripts.prepack).toBe('npm run build');
   });
 
   test('ships only the build, the schema and the docs', () => {
@@ -61,12 +63,15 @@ describe('config.schema.json', () => {
     expect(props.client_secret.required).toBe(true);
     expect(props.profiles).toMatchObject({ required: true, minItems: 1, uniqueItems: true });
     expect(props.update_interval).toMatchObject({ type: 'integer', default: 300, minimum: 30 });
+    expect(props.notifications.properties.port).toMatchObject({ type: 'integer', default: 8582 });
+    expect(props.notifications.properties.url.type).toBe('string');
   });
 
-  test('lists the 30 measurement keys with human titles, generated from the catalog', () => {
+  test('lists the 61 measurement keys (the 30 seed keys, the 30 of issue 14 and in_bed) with human titles, generated from the catalog', () => {
     const f = schemaFragments();
     expect(schema.schema.properties.measurements.items.enum).toEqual(METRIC_KEYS);
-    expect(METRIC_KEYS).toHaveLength(30);
+    expect(METRIC_KEYS).toHaveLength(61);
+    expect(METRIC_KEYS).toContain('in_bed');
     const layoutItem = JSON.stringify(schema.layout);
     for (const t of f.titleMap) {
       expect(layoutItem).toContain(JSON.stringify(t));

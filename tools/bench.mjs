@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
-const { METRICS, sourcesOf } = await import('../dist/accessories/catalog.js');
+const { METRICS, sourcesOf } = await import('../dist/metrics/catalog.js');
 const { parseMeasurePage, parseSleepSegments, parseSleepSummaryPage } = await import('../dist/withings/types.js');
-const { computeValues } = await import('../dist/withings/values.js');
+const { computeValues } = await import('../dist/metrics/values.js');
 
 const text = (p) => readFileSync(new URL(`../test/fixtures/${p}`, import.meta.url), 'utf8');
 const measuresJson = `{"status":0,"body":{"measuregrps":${text('aiowithings/measurement_list.json')},"timezone":"Europe/Amsterdam"}}`;

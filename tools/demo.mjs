@@ -40,7 +40,9 @@ const freePort = () => new Promise((res, rej) => {
 });
 
 // ------------------------------------------------------------------ the Withings simulator
-const sim = await startSimulator({ port: 0 });
+// Lenient callback check: the plugin's notification listener is on loopback (the real Withings
+// wants a public https address, see the README section "Notifications").
+const sim = await startSimulator({ port: 0, callbackCheck: 'lenient' });
 
 // ------------------------------------------------------------------ a fresh storage folder
 rmSync(join(REPO, '.demo'), { recursive: true, force: true });
@@ -51,6 +53,7 @@ symlinkSync(REPO, join(STORAGE, 'plugin-path', 'homebridge-withings'));
 
 const uiPort = await freePort();
 const bridgePort = await freePort();
+const notifyPort = await freePort();
 const password = randomBytes(6).toString('base64url');
 const mac = ['0E', ...randomBytes(5).toString('hex').toUpperCase().match(/../g)].join(':');
 writeFileSync(join(STORAGE, 'config.json'), JSON.stringify({
@@ -61,6 +64,7 @@ writeFileSync(join(STORAGE, 'config.json'), JSON.stringify({
     {
       platform: 'Withings', name: 'Withings', client_id: 'demo-client', client_secret: 'demo-secret', profiles: Object.keys(DEMO_PEOPLE),
       update_interval: 60, alerts: [{ profile: 'Alice', measurement: 'spo2_pct', below: 95, name: 'Low SpO2' }],
+      notifications: { url: `http://127.0.0.1:${notifyPort}/withings`, port: notifyPort, host: '127.0.0.1' },
     },
   ],
 }, null, 2));
@@ -89,10 +93,23 @@ const child = spawn(process.execPath, hbArgs, {
 let stderr = '';
 child.stderr.on('data', (d) => { stderr += d.toString(); });
 
+// Alice gets into bed and out again on a short schedule (appli 50 / 51 through the simulator's
+// notify deliveries), so a person watching the Home app sees "Alice In Bed" change live.
+const BED_PERIOD_MS = 45_000;
+let inBed = false;
+const bedTimer = setInterval(() => {
+  inBed = !inBed;
+  fetch(`${sim.url}/_control/notify`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ userid: DEMO_PEOPLE.Alice, appli: inBed ? 50 : 51 }),
+  }).catch(() => undefined);
+}, BED_PERIOD_MS);
+
 let stopping = false;
 async function stop(code = 0) {
   if (stopping) {return;}
   stopping = true;
+  clearInterval(bedTimer);
   say('\nStopping Homebridge, the Homebridge UI and the simulator…');
   try {
     process.kill(-child.pid, 'SIGTERM');
@@ -149,5 +166,7 @@ if (LINKED) {
   say('Alice, choose Alice on the (simulated) Withings page and press Allow; the window comes back and');
   say('Alice shows as linked. Do the same for Bob. Then open Accessories to see their sensors.');
 }
+say(`Notifications are on (listener on 127.0.0.1:${notifyPort}): Alice gets into bed and out again every ${BED_PERIOD_MS / 1000} s,`);
+say('so "Alice In Bed" (in Alice Sleep) changes live; new readings added with the simulator\'s control API show within seconds.');
 say('The demo people\'s data is always recent: Alice (Paris) has a scale, a watch and a sleep mat; Bob');
 say('(New York) a blood-pressure monitor, a thermometer, a scale and a sleep mat.');

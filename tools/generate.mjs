@@ -3,7 +3,7 @@
 // Run `npm run build` first (it reads dist/). `--check` exits 1 instead of writing when out of date.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const { schemaFragments, measurementsTable, mappingTable } = await import('../dist/accessories/catalog-docs.js');
+const { schemaFragments, measurementsTable, mappingTable } = await import('../dist/metrics/docs.js');
 const check = process.argv.includes('--check');
 let stale = false;
 

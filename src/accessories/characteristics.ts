@@ -5,7 +5,7 @@
  */
 import type { Characteristic, HAP, WithUUID } from 'homebridge';
 
-import { MEASURED_AT_UUID, type MetricDefinition } from '../metrics/catalog.js';
+import { LAST_SEEN_UUID, MEASURED_AT_UUID, type MetricDefinition } from '../metrics/catalog.js';
 import { EXACT_VALUE_PROPS } from './hap-values.js';
 
 export type CharacteristicClass = WithUUID<new () => Characteristic>;
@@ -15,6 +15,8 @@ export interface CustomCharacteristics {
   exactValue(metric: MetricDefinition): CharacteristicClass;
   /** When the shown value was measured (ISO 8601 text). */
   readonly measuredAt: CharacteristicClass;
+  /** When a Withings device last synced with the Withings cloud (ISO 8601 text). */
+  readonly lastSeen: CharacteristicClass;
 }
 
 const built = new WeakMap<HAP, CustomCharacteristics>();
@@ -42,8 +44,8 @@ export function customCharacteristics(hap: HAP): CustomCharacteristics {
     exactValue(metric) {
       let cls = byKey.get(metric.key);
       if (!cls) {
-        cls = metric.source.kind === 'sleep-state'
-          ? define(hap, 'Sleep State', metric.uuid, { format: hap.Formats.STRING, perms: read })
+        cls = metric.source.kind === 'sleep-state' || metric.source.kind === 'bed-presence'
+          ? define(hap, metric.source.kind === 'sleep-state' ? 'Sleep State' : 'Bed Presence', metric.uuid, { format: hap.Formats.STRING, perms: read })
           : define(hap, `${metric.label}${metric.unit ? ` (${metric.unit})` : ''}`, metric.uuid, {
             format: hap.Formats.FLOAT,
             unit: metric.unit,
@@ -56,6 +58,7 @@ export function customCharacteristics(hap: HAP): CustomCharacteristics {
       return cls;
     },
     measuredAt: define(hap, 'Measured At', MEASURED_AT_UUID, { format: hap.Formats.STRING, perms: read }),
+    lastSeen: define(hap, 'Last Seen', LAST_SEEN_UUID, { format: hap.Formats.STRING, perms: read }),
   };
   built.set(hap, types);
   return types;

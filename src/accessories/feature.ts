@@ -7,6 +7,7 @@ import type { API, HAP } from 'homebridge';
 
 import type { MeasureGroup, SleepSummary } from '../metrics/data.js';
 import type { MetricDefinition } from '../metrics/catalog.js';
+import type { Reading } from '../metrics/values.js';
 import type { PluginLog } from '../util/log.js';
 import type { AlertConfig } from './features/alerts.js';
 import type { GroupAccessory, ProfileIdentity } from './group-accessory.js';
@@ -30,6 +31,11 @@ export interface GroupFeature {
   userChanged?(userid: string): void;
   /** After a successful sync; returns the accessories whose context it changed (the profile saves them). */
   onSync?(update: SyncUpdate, groups: readonly GroupAccessory[]): readonly GroupAccessory[];
+  /**
+   * After the values were evaluated (each sync, and at local midnight): `values` holds the metrics
+   * that have a value now. Returns the accessories whose context it changed.
+   */
+  onValues?(values: ReadonlyMap<string, Reading>, groups: readonly GroupAccessory[]): readonly GroupAccessory[];
 }
 
 

@@ -45,9 +45,10 @@ export function clampToProps(value: number, props: NumericProps): number {
 /** What Apple Home shows for a metric's reading (the primary characteristic's value). */
 export function homeKitValue(metric: MetricDefinition, reading: Reading, nowSeconds: number): number {
   if (metric.homekit === 'OccupancySensor') {
-    return sleepOccupancy(reading, nowSeconds);
+    return occupancy(metric, reading, nowSeconds);
   }
-  return clampToProps(reading.value, SERVICE_PROPS[metric.homekit]);
+  const shown = metric.homekitShows ? reading.value * metric.homekitShows.factor : reading.value;
+  return clampToProps(shown, SERVICE_PROPS[metric.homekit]);
 }
 
 /** A sleep-state reading still inside the 6-hour window, else undefined (unknown). */
@@ -60,10 +61,24 @@ export function sleepOccupancy(reading: Reading | undefined, nowSeconds: number)
   return isAsleep(freshSleepState(reading, nowSeconds)) ? 1 : 0;
 }
 
-/** The exact value, as the custom characteristic carries it (the state's name for `sleep_state`). */
+/** In bed (1) or not (0): the last in-bed / out-of-bed event decides, however old (the mat reports every change). */
+export const bedOccupancy = (reading: Reading | undefined): 0 | 1 => (reading?.value === 1 ? 1 : 0);
+
+/** OccupancyDetected of an occupancy metric: asleep for `sleep_state`, in bed for `in_bed`. */
+export function occupancy(metric: MetricDefinition, reading: Reading | undefined, nowSeconds: number): 0 | 1 {
+  return metric.source.kind === 'bed-presence' ? bedOccupancy(reading) : sleepOccupancy(reading, nowSeconds);
+}
+
+/** The text of an in-bed reading. */
+export const bedText = (reading: Reading): string => reading.text ?? (reading.value === 1 ? 'in bed' : 'out of bed');
+
+/** The exact value, as the custom characteristic carries it (the state's name for `sleep_state`, "in bed" / "out of bed" for `in_bed`). */
 export function exactValue(metric: MetricDefinition, reading: Reading, nowSeconds: number): number | string {
   if (metric.source.kind === 'sleep-state') {
     return freshSleepState(reading, nowSeconds)?.text ?? 'unknown';
+  }
+  if (metric.source.kind === 'bed-presence') {
+    return bedText(reading);
   }
   return clampToProps(reading.value, EXACT_VALUE_PROPS);
 }
@@ -89,6 +104,9 @@ export function measuredAtText(epochSeconds: number, offsetMs: number): string {
 export function formatReading(metric: MetricDefinition, reading: Reading): string {
   if (metric.source.kind === 'sleep-state') {
     return reading.text ?? 'unknown';
+  }
+  if (metric.source.kind === 'bed-presence') {
+    return bedText(reading);
   }
   const text = Number(reading.value.toFixed(metric.decimals)).toString();
   return metric.unit ? `${text} ${metric.unit}` : text;

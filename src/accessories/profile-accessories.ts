@@ -158,6 +158,10 @@ export class ProfileAccessories {
       }
       this.show(service, metric, effective, kept, nowSeconds, offsetMs);
     }
+    const groups = this.groupAccessories();
+    for (const feature of this.features) {
+      feature.onValues?.(values, groups).forEach((g) => toSave.add(g.accessory));
+    }
     for (const g of this.groups.values()) {
       this.finishGroup(g);
     }
@@ -169,6 +173,17 @@ export class ProfileAccessories {
       this.registry.save(saves);
     }
     return changed;
+  }
+
+  /** The last reading ever shown for a metric (from the accessory context, so it survives restarts). */
+  knownReading(key: string): Reading | undefined {
+    for (const g of this.groups.values()) {
+      const known = g.context.values[key];
+      if (known !== undefined) {
+        return known;
+      }
+    }
+    return undefined;
   }
 
   /** StatusActive / StatusFault on every service of the profile. */

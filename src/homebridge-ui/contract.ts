@@ -1,7 +1,7 @@
 /**
  * The one contract between the settings page (browser) and its server (Node, over Config UI X's
  * IPC): every route with its request and reply. Both sides import these types; the page's bundle
- * takes types only from here, never code.
+ * takes types (and the pure `channelName`) only from here, never other plugin code.
  */
 import type { LinkState } from '../profile/link-state.js';
 
@@ -21,12 +21,54 @@ export interface ProfileStatus {
   readonly linkedAt?: number;
   /** Last successful sync reported by the running plugin (epoch seconds). */
   readonly lastSync?: number;
+  /** Withings notifications as the running plugin reports them (absent: the plugin has not said). */
+  readonly notifications?: ProfileNotifications;
 }
 
-export interface StatusRequest {
+/** A profile's notifications: off (not configured), pending (being set up), active, or failing (why, what to do). */
+export interface ProfileNotifications {
+  readonly state: 'off' | 'pending' | 'active' | 'failing';
+  readonly applis: readonly number[];
+  /** The registered callback URL, its secret masked. */
+  readonly callback?: string;
+  /** The last notification received (epoch seconds) and its appli. */
+  readonly lastReceived?: number;
+  readonly lastAppli?: number;
+  readonly reason?: string;
+  readonly action?: string;
+}
+
+/**
+ * What the server builds the redirect URI from (never a finished URI from the page):
+ * `callback_url`, else `base_url`, else the address the browser reaches this UI at.
+ */
+export interface CallbackInputs {
+  readonly callbackUrl?: unknown;
+  readonly baseUrl?: unknown;
+  /** The settings page's `location.origin`. */
+  readonly origin?: unknown;
+}
+
+export interface StatusRequest extends CallbackInputs {
   readonly profiles?: unknown;
   readonly measurements?: unknown;
   readonly clientId?: unknown;
+  /** The whole settings block as the form holds it: checked as the plugin checks it at start-up. */
+  readonly config?: unknown;
+}
+
+/** The one callback URL to register, and whether Withings will accept it. */
+export interface CallbackInfo {
+  /** The redirect URI the plugin sends; absent when the settings do not give one (`error` says why). */
+  readonly url?: string;
+  readonly error?: string;
+  /** Withings' rules, in words: empty when it will be accepted. */
+  readonly problems: string[];
+  readonly accepted: boolean;
+  /** The project's hosted callback page, offered when the URL will not be accepted. */
+  readonly hosted: string;
+  /** Withings itself (true) or a stand-in such as the simulator (the rules are Withings'). */
+  readonly withings: boolean;
 }
 
 export interface StatusReply {
@@ -34,26 +76,30 @@ export interface StatusReply {
   /** Links on disk for profiles that are not in the form (kept until unlinked or the profile returns). */
   readonly otherLinks: { userid: string; profile: string }[];
   readonly callbackPath: string;
+  readonly callback: CallbackInfo;
+  /** What the plugin would refuse in these settings (the same check as at start-up); empty when valid. */
+  readonly configErrors: string[];
   /** Host of the consent page (withings.com, or a simulator). */
   readonly authorizeHost: string;
 }
 
-export interface StartRequest {
+export interface StartRequest extends CallbackInputs {
   readonly profile?: unknown;
   readonly clientId?: unknown;
   readonly clientSecret?: unknown;
-  readonly redirectUri?: unknown;
 }
 
 export interface StartReply {
   readonly url: string;
   readonly state: string;
+  /** The redirect URI this attempt uses (built by the server). */
+  readonly redirectUri: string;
 }
 
 export interface CompleteRequest {
   /** The attempt the address belongs to (the page knows it; the address must carry the same). */
   readonly state?: unknown;
-  /** The redirected address, its query string, or the bare code. */
+  /** The redirected address or its query string; it must carry the attempt's `state`. */
   readonly input?: unknown;
 }
 
@@ -138,8 +184,33 @@ export interface Routes {
 
 export type Route = keyof Routes;
 
-/** The message the callback page posts to the settings page that opened the Withings window. */
+/**
+ * Messages between the settings page and a callback page (the plugin's own or a hosted one). The
+ * page accepts them only from the callback URL's origin and from the window it opened (or, same
+ * origin, on the attempt's BroadcastChannel); the server still checks the state.
+ */
 export interface RedirectMessage {
   readonly source: 'homebridge-withings';
+  readonly type?: 'redirect';
   readonly url: string;
 }
+
+/** A hosted callback page, opened by the settings page, asks who opened it (posted to the origin it was given). */
+export interface HelloMessage {
+  readonly source: 'homebridge-withings';
+  readonly type: 'hello';
+}
+
+/** The settings page's answer: where to send the user now, and where to forward the answer if the window loses its opener. */
+export interface SetupMessage {
+  readonly source: 'homebridge-withings';
+  readonly type: 'setup';
+  readonly state: string;
+  /** The Withings consent page of this attempt. */
+  readonly authorize: string;
+  /** The plugin's own callback page under this Homebridge UI (same origin as the settings page). */
+  readonly forward: string;
+}
+
+/** The BroadcastChannel of one attempt: only the settings page waiting for that attempt listens. */
+export const channelName = (state: string): string => `homebridge-withings-oauth-${state}`;

@@ -13,12 +13,15 @@ import { join } from 'node:path';
 import { METRICS, metricByKey, scopeFor, type MetricDefinition } from '../metrics/catalog.js';
 import { CALLBACK_PATH, historyFileName, TOKEN_DIR_NAME } from '../settings.js';
 import type {
+  CallbackInfo,
+  CallbackInputs,
   CompleteReply,
   CompleteRequest,
   ConfirmReply,
   ConfirmRequest,
   MoveReply,
   MoveRequest,
+  ProfileNotifications,
   ProfileStatus,
   StartReply,
   StartRequest,
@@ -34,9 +37,13 @@ import { buildAuthorizeUrl, exchangeCode, parseScopes, type TokenGrant } from '.
 import { redact, redactor } from '../withings/redact.js';
 import { newTokenRecord, type TokenRecord, TokenStore } from '../withings/token-store.js';
 import { parseSubscriptions } from '../withings/types.js';
+import { isOurs } from '../notify/plan.js';
+import type { NotificationStatusRecord } from '../notify/status.js';
 import { exchangeFailureMessage, LinkError } from './messages.js';
 import { matchGrants, profileKey } from '../platform/grants.js';
 import { type PluginStatusFile, STATUS_FILE_NAME } from '../platform/status-file.js';
+import { callbackVerdict, HOSTED_CALLBACK_URL, redirectUriFor } from '../platform/callback-url.js';
+import { parseConfig } from '../platform/config.js';
 
 /** A link attempt lives this long: the user signs in, maybe resets a password, comes back. */
 export const STATE_TTL_MS = 15 * 60_000;
@@ -86,6 +93,10 @@ export class LinkService {
     const names = Array.isArray(req.profiles) ? req.profiles.map(str).filter(Boolean) : [];
     const needed = neededScopes(req.measurements);
     const listed = await this.store.list();
+    // What the plugin's files hold must not reach the page: teach the redactor this process's tokens.
+    for (const r of listed.records) {
+      redactor.add(r.access_token, r.refresh_token);
+    }
     const runtime = await this.readPluginStatus();
     const match = matchGrants(names, listed); // the same matching as the running plugin
     const profiles = names.map((name): ProfileStatus => {
@@ -101,11 +112,12 @@ export class LinkService {
       if (clientId && record.client_id && record.client_id !== clientId) {
         reason = 'it was linked with another Withings app (Client ID): link it again with this one';
       } else if (live?.state === 'needs-relink' && live.userid === record.userid && (live.since ?? 0) >= record.updated_at) {
-        reason = live.reason ?? 'Withings no longer accepts this link';
+        reason = redact(live.reason ?? 'Withings no longer accepts this link');
       }
       return {
         name, state: reason ? 'needs-relink' : 'linked', userid: record.userid, scope: record.scope, missingScopes, reason,
         linkedAt: record.linked_at || undefined, lastSync: live?.userid === record.userid ? live.last_sync : undefined,
+        notifications: live?.userid === record.userid ? notificationsOf(live.notifications) : undefined,
       };
     });
     // An unreadable file belongs to the profile the running plugin last showed for that user.
@@ -120,8 +132,21 @@ export class LinkService {
       profiles,
       otherLinks: match.unused.map((r) => ({ userid: r.userid, profile: r.profile })),
       callbackPath: CALLBACK_PATH,
+      callback: this.callbackInfo(req),
+      configErrors: req.config === undefined ? [] : configErrors(req.config),
       authorizeHost: new URL(this.http.endpoints.authBase).host,
     };
+  }
+
+  /** The one callback URL to register (built here, as `start()` builds it) and Withings' verdict. */
+  callbackInfo(inputs: CallbackInputs): CallbackInfo {
+    const built = redirectUriFor(inputs);
+    const withings = /(^|\.)withings\.(com|net)$/.test(new URL(this.http.endpoints.authBase).hostname);
+    if (!built.ok) {
+      return { error: built.error, problems: [], accepted: false, hosted: HOSTED_CALLBACK_URL, withings };
+    }
+    const verdict = callbackVerdict(built.url);
+    return { url: built.url, problems: verdict.problems, accepted: verdict.accepted, hosted: HOSTED_CALLBACK_URL, withings };
   }
 
   /** Starts a link: a fresh single-use `state` bound to the profile, and the consent URL. */
@@ -129,38 +154,36 @@ export class LinkService {
     const profile = str(req.profile);
     const clientId = str(req.clientId);
     const clientSecret = str(req.clientSecret);
-    const redirectUri = str(req.redirectUri);
     if (!profile) {
       throw new LinkError('Add the profile to "Profiles" first, then press Link next to it.');
     }
     if (!clientId || !clientSecret) {
       throw new LinkError('Enter the Client ID and Secret of your Withings app first (developer.withings.com → your app).');
     }
-    let callback: URL;
-    try {
-      callback = new URL(redirectUri);
-    } catch {
-      throw new LinkError('The callback URL is not a valid address: check "Base URL" in the settings.');
+    // The redirect URI is the one built from the settings, never one the page made up.
+    const built = redirectUriFor(req);
+    if (!built.ok) {
+      throw new LinkError(`${built.error}.`);
     }
-    if (callback.protocol !== 'https:' && callback.protocol !== 'http:') {
-      throw new LinkError('The callback URL must start with https://: check "Base URL" in the settings.');
-    }
+    const redirectUri = built.url;
     this.prune();
     redactor.add(clientSecret);
     const state = randomBytes(24).toString('hex');
     this.pending.set(state, { profile, clientId, clientSecret, redirectUri, createdAt: this.clock.now(), used: false });
-    return { url: buildAuthorizeUrl(this.http.endpoints.authBase, { clientId, redirectUri, state }), state };
+    return { url: buildAuthorizeUrl(this.http.endpoints.authBase, { clientId, redirectUri, state }), state, redirectUri };
   }
 
   /**
-   * Finishes a link from the address Withings redirected to (or just the code, with the `state` of
-   * the attempt). The code is exchanged at once and exactly once.
+   * Finishes a link from the address Withings redirected to. The address must carry the `state` of
+   * a waiting attempt (never taken from anywhere else); the code is exchanged at once and exactly once.
    */
   async complete(req: CompleteRequest): Promise<CompleteReply> {
     const expectedState = str(req.state);
-    const { code, state, error } = parseRedirect(str(req.input), expectedState);
+    const { code, state, error } = parseRedirect(str(req.input));
     if (!state) {
-      throw new LinkError('Press Link first: no link attempt is waiting for this address.');
+      throw new LinkError(code || error
+        ? 'This address has no "state=": paste the whole address of the page Withings sent you to, exactly as it is in the address bar.'
+        : 'Paste the whole address of the page Withings sent you to (it contains "code=" and "state=").');
     }
     if (expectedState && expectedState !== state) {
       throw new LinkError('This address belongs to another link attempt (the state does not match): press Link again and paste the address of that window.');
@@ -201,7 +224,12 @@ export class LinkService {
       return { status: 'cancelled', profile: pending.profile };
     }
     await this.save(pending.profile, pending.clientId, pending.grant);
-    // The previous person's file goes only if it still is this profile's (not re-linked meanwhile).
+    // The previous person's file goes only if it still is this profile's (not re-linked meanwhile),
+    // and the plugin's notification subscriptions for that person with it.
+    const previous = (await this.store.list()).records.find((r) => r.userid === pending.previousUserid && profileKey(r.profile) === profileKey(pending.profile));
+    if (previous) {
+      await this.revokeSubscriptions(previous);
+    }
     await this.store.update(pending.previousUserid, (current) => (current && profileKey(current.profile) === profileKey(pending.profile) ? null : undefined));
     if (!(await this.store.list()).records.some((r) => r.userid === pending.previousUserid)) {
       await this.removeHistory(pending.previousUserid); // that person is no longer linked: their chart history goes too
@@ -237,7 +265,7 @@ export class LinkService {
     return { moved: true, userid: record.userid, profile: to };
   }
 
-  /** Deletes the profile's grant (and its notification subscriptions, if any). */
+  /** Deletes the profile's grant, and the plugin's own notification subscriptions for that user. */
   async unlink(req: UnlinkRequest): Promise<UnlinkReply> {
     const profile = str(req.profile);
     const { records } = await this.store.list();
@@ -279,11 +307,12 @@ export class LinkService {
   }
 
   private async revokeSubscriptions(record: TokenRecord): Promise<void> {
-    // Best effort: the plugin does not subscribe today, but a grant may carry subscriptions made by
-    // another tool with the same app. A failure here never blocks the unlink.
+    // Best effort, and only the plugin's own (recognised by their comment): subscriptions another
+    // tool made with the same app are left alone. A failure here never blocks the unlink; an
+    // expired access token leaves them to Withings, which drops them once deliveries fail (404).
     try {
       const subscriptions = parseSubscriptions(await this.http.post<unknown>('/notify', { action: 'list' }, { token: record.access_token }));
-      for (const p of subscriptions) {
+      for (const p of subscriptions.filter(isOurs)) {
         await this.http.post('/notify', { action: 'revoke', callbackurl: p.callbackurl, appli: p.appli }, { token: record.access_token }).catch(() => undefined);
       }
     } catch (e) {
@@ -321,34 +350,54 @@ export class LinkService {
   }
 }
 
+/** The status file's notification record in the page's words (tolerant: the file is another process's). */
+export function notificationsOf(n: NotificationStatusRecord | undefined): ProfileNotifications | undefined {
+  if (!n || !['off', 'pending', 'active', 'failing'].includes(n.state)) {
+    return undefined;
+  }
+  const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? redact(v) : undefined);
+  return {
+    state: n.state,
+    applis: Array.isArray(n.applis) ? n.applis.filter((a): a is number => typeof a === 'number') : [],
+    callback: text(n.callback),
+    lastReceived: num(n.last_received),
+    lastAppli: num(n.last_appli),
+    reason: text(n.reason),
+    action: text(n.action),
+  };
+}
+
 /** Scopes the selected measurements need (all measurements when none are given). */
 export function neededScopes(measurements: unknown): Set<string> {
   const metrics: MetricDefinition[] = Array.isArray(measurements) && measurements.length > 0
     ? measurements.map((k) => metricByKey(String(k))).filter((m): m is MetricDefinition => m !== undefined)
     : [...METRICS];
-  return new Set(metrics.map(scopeFor));
+  // In Bed needs user.sleepevents only with notifications on; the plugin's status reports that case.
+  return new Set(metrics.filter((m) => m.source.kind !== 'bed-presence').map(scopeFor));
 }
 
 /**
- * Reads what the user pasted: the whole redirected address (even of a page that failed to load),
- * just its query string, or the bare code.
+ * Reads what the user pasted: the whole redirected address (even of a page that failed to load) or
+ * just its query string. A bare code, or an address without `state`, carries no state: the caller
+ * refuses it (a crafted address with someone else's code must not pass without the state check).
  */
-export function parseRedirect(input: string, fallbackState: string): { code?: string; state?: string; error?: string } {
+export function parseRedirect(input: string): { code?: string; state?: string; error?: string } {
   const text = input.trim();
-  if (!text) {
-    return { state: fallbackState || undefined };
+  const at = text.search(/[?&#](code|state|error)=/);
+  if (at < 0) {
+    return {};
   }
-  const query = /[?&](code|state|error)=/.test(text) ? text.slice(text.search(/[?&](code|state|error)=/) + 1).split('#')[0] : '';
-  if (query) {
-    const params = new URLSearchParams(query);
-    return {
-      code: params.get('code') ?? undefined,
-      state: params.get('state') ?? (fallbackState || undefined),
-      error: params.get('error') ?? undefined,
-    };
-  }
-  if (/^[A-Za-z0-9._~-]{8,}$/.test(text)) {
-    return { code: text, state: fallbackState || undefined };
-  }
-  return { state: fallbackState || undefined };
+  const params = new URLSearchParams(text.slice(at + 1).replace(/#/g, '&'));
+  return {
+    code: params.get('code') || undefined,
+    state: params.get('state') || undefined,
+    error: params.get('error') || undefined,
+  };
+}
+
+/** The errors the plugin would log at start-up for these settings (never the secret: see config.ts). */
+export function configErrors(config: unknown): string[] {
+  const result = parseConfig(config);
+  return result.ok ? [] : result.errors;
 }

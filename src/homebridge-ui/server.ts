@@ -3,6 +3,8 @@
  * plugin's settings are open. It answers the page's requests over IPC; the OAuth code exchange
  * happens here, so the client secret and the tokens never travel to the browser.
  */
+import { isAbsolute } from 'node:path';
+
 import { HomebridgePluginUiServer, RequestError } from '@homebridge/plugin-ui-utils';
 
 import { describeError } from '../util/log.js';
@@ -15,9 +17,20 @@ import { LinkError } from './messages.js';
 class WithingsUiServer extends HomebridgePluginUiServer {
   constructor() {
     super();
+    // Files only ever go under the Homebridge storage path: without it (or with a relative one),
+    // the server answers every request with a sentence instead of using the current folder.
     const storagePath = this.homebridgeStoragePath ?? process.env.HOMEBRIDGE_STORAGE_PATH ?? '';
-    const service = new LinkService({ storagePath });
-    const history = new HistoryService(service.store.dir);
+    const service = isAbsolute(storagePath) ? new LinkService({ storagePath }) : undefined;
+    if (!service) {
+      console.error('[homebridge-withings] HOMEBRIDGE_STORAGE_PATH is not set to an absolute folder: the settings cannot read or write links.');
+    }
+    const linkService = (): LinkService => {
+      if (!service) {
+        throw new LinkError('The Homebridge UI did not say where the Homebridge storage folder is (HOMEBRIDGE_STORAGE_PATH), so no link can be read or saved. Update the Homebridge UI, or start it with hb-service.');
+      }
+      return service;
+    };
+    const history = service ? new HistoryService(service.store.dir) : undefined;
 
     /** Registers a route of the contract; failures become one sentence for the user, never a stack. */
     const route = <R extends Route>(path: R, fn: (body: Routes[R]['request']) => Promise<Routes[R]['reply']> | Routes[R]['reply']): void => {
@@ -35,13 +48,13 @@ class WithingsUiServer extends HomebridgePluginUiServer {
       });
     };
 
-    route('/status', (b) => service.status(b));
-    route('/link/start', (b) => service.start(b));
-    route('/link/complete', (b) => service.complete(b));
-    route('/link/confirm', (b) => service.confirm(b));
-    route('/link/move', (b) => service.move(b));
-    route('/unlink', (b) => service.unlink(b));
-    route('/history', (b) => history.history(b));
+    route('/status', (b) => linkService().status(b));
+    route('/link/start', (b) => linkService().start(b));
+    route('/link/complete', (b) => linkService().complete(b));
+    route('/link/confirm', (b) => linkService().confirm(b));
+    route('/link/move', (b) => linkService().move(b));
+    route('/unlink', (b) => linkService().unlink(b));
+    route('/history', (b) => (history ? history.history(b) : { now: Math.floor(Date.now() / 1000), profiles: [] }));
     this.ready();
   }
 }

@@ -19,7 +19,7 @@ export function schemaFragments(metrics: readonly MetricDefinition[] = METRICS):
   return {
     measurementKeys: metrics.map((m) => m.key),
     titleMap: metrics.map((m) => ({ value: m.key, name: `${metricTitle(m)} — ${m.key}` })),
-    alertKeys: metrics.filter((m) => m.source.kind !== 'sleep-state').map((m) => m.key),
+    alertKeys: metrics.filter((m) => m.source.kind !== 'sleep-state' && m.source.kind !== 'bed-presence').map((m) => m.key),
   };
 }
 
@@ -27,36 +27,54 @@ function source(m: MetricDefinition): string {
   switch (m.source.kind) {
     case 'measure':
       return `getmeas type ${m.source.measureType}`;
-    case 'summary':
-      return `sleep summary \`${m.source.fields.join('` / `')}\` (${m.source.aggregate.replace('-', ' ')} over the nights since noon yesterday)`;
+    case 'summary': {
+      const how = m.source.aggregate === 'longest-night' ? 'the night with the most sleep time since noon yesterday' : `${m.source.aggregate.replace('-', ' ')} over the nights since noon yesterday`;
+      return `sleep summary \`${m.source.fields.join('` / `')}\`${m.source.scale ? ` × ${m.source.scale}` : ''} (${how}; \`-1\` = no value)`;
+    }
     case 'sleep-state':
       return 'sleep stages of the last 6 h: state of the latest segment';
+    case 'bed-presence':
+      return 'notifications only (appli 50 in bed, 51 out of bed); needs `notifications`, see [Notifications](#notifications)';
+    case 'activity':
+      return `getactivity \`${m.source.field}\` of today's row (profile's time zone; 0 from local midnight until today's row arrives)`;
+    case 'bmi':
+      return 'latest weight (type 1) / latest height (type 4)²; needs both; measured at the weight\'s time';
+    case 'goal':
+      return `getgoals \`${m.source.goal}\` (read hourly)`;
   }
 }
 
 function homeShows(m: MetricDefinition): string {
   switch (m.homekit) {
     case 'LightSensor':
-      return 'Light sensor: the value as lux (72.5 kg → 72.5 lx)';
+      return m.homekitShows
+        ? `Light sensor: the value in ${m.homekitShows.unit} as lux (1.68 m → 168 lx)`
+        : 'Light sensor: the value as lux (72.5 kg → 72.5 lx)';
     case 'TemperatureSensor':
       return 'Temperature sensor (°C, converted to °F by iOS if you use °F)';
     case 'HumiditySensor':
       return 'Humidity sensor: the value as % humidity';
     case 'OccupancySensor':
-      return 'Occupancy sensor: "detected" while asleep (light, deep or REM)';
+      return m.source.kind === 'bed-presence'
+        ? 'Occupancy sensor: "detected" from getting into bed until getting out (the sleep mat\'s event, within seconds)'
+        : 'Occupancy sensor: "detected" while asleep (light, deep or REM)';
   }
 }
 
 function automation(m: MetricDefinition): string {
   switch (m.homekit) {
     case 'LightSensor':
-      return '"Light level rises above / drops below" a value in the key\'s unit';
+      return m.homekitShows
+        ? `"Light level rises above / drops below" a value in ${m.homekitShows.unit}`
+        : '"Light level rises above / drops below" a value in the key\'s unit';
     case 'TemperatureSensor':
       return '"Temperature rises above / drops below"';
     case 'HumiditySensor':
       return '"Humidity rises above / drops below"';
     case 'OccupancySensor':
-      return '"Detects occupancy" = fell asleep, "Stops detecting" = woke up';
+      return m.source.kind === 'bed-presence'
+        ? '"Detects occupancy" = got into bed, "Stops detecting" = got out of bed'
+        : '"Detects occupancy" = fell asleep, "Stops detecting" = woke up';
   }
 }
 

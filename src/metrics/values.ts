@@ -2,16 +2,30 @@
  * The product's definition of truth: the value of each measurement, as pure functions of the data
  * Withings returned and the current time. No I/O, no Homebridge.
  */
-import type { Measure, MeasureGroup, SleepSegment, SleepSummary } from './data.js';
+import type { ActivityDay, Goals, Measure, MeasureGroup, SleepSegment, SleepSummary } from './data.js';
 
-export type SleepAggregation = 'sum' | 'weighted-average' | 'min' | 'max';
+/**
+ * How a summary field becomes one value over the nights in the window: `longest-night` takes the
+ * value of the night with the most sleep time (scores, indexes and ratios do not add up).
+ */
+export type SleepAggregation = 'sum' | 'weighted-average' | 'min' | 'max' | 'longest-night';
+
+export type GoalKind = 'steps' | 'sleep' | 'weight';
 
 /** Where a value comes from in the Withings API. */
 export type MetricSource =
   | { readonly kind: 'measure'; readonly measureType: number }
   /** Summary fields in order of preference (the first one a night has is used). */
-  | { readonly kind: 'summary'; readonly fields: readonly string[]; readonly aggregate: SleepAggregation }
-  | { readonly kind: 'sleep-state' };
+  /** `scale` multiplies the value (sleep efficiency, a ratio, is shown as a percentage). */
+  | { readonly kind: 'summary'; readonly fields: readonly string[]; readonly aggregate: SleepAggregation; readonly scale?: number }
+  | { readonly kind: 'sleep-state' }
+  /** A field of today's getactivity row, in the profile's time zone. */
+  | { readonly kind: 'activity'; readonly field: string }
+  /** Body mass index from the latest weight and the latest height. */
+  | { readonly kind: 'bmi' }
+  | { readonly kind: 'goal'; readonly goal: GoalKind }
+  /** In bed / out of bed: only ever from Withings notifications (appli 50/51), never computed from data. */
+  | { readonly kind: 'bed-presence' };
 
 export interface Reading {
   /** In the seed key's unit; for `sleep_state` the state code 0–3. */
@@ -27,6 +41,10 @@ export interface AccountData {
   readonly groups: Iterable<MeasureGroup>;
   readonly summaries: Iterable<SleepSummary>;
   readonly segments: Iterable<SleepSegment>;
+  /** Activity rows of the last days (every source). */
+  readonly activities?: Iterable<ActivityDay>;
+  /** The goals and when they were read with these values (epoch s). */
+  readonly goals?: { readonly goals: Goals; readonly seenAt: number };
   /** The profile's IANA timezone, from the replies. */
   readonly timezone?: string;
 }
@@ -197,15 +215,48 @@ export function sleepTime(night: SleepSummary): number {
 /** Heart and breathing rates of 0 or below mean "not measured", not a rate. */
 const isRate = (fields: readonly string[]): boolean => fields.some((f) => /^(hr|rr)_/.test(f));
 
+/** A summary value below 0 (Withings sends `-1`) means "not computed", never a reading. */
+const isComputed = (v: number): boolean => v >= 0;
+
+/**
+ * The night with the most sleep time among those that carry one of `fields` (a later end wins a
+ * tie). Its value is the answer even when it is `-1`: then there is no value, not another night's.
+ */
+export function longestNight(nights: readonly SleepSummary[], fields: readonly string[]): { night: SleepSummary; value: number } | undefined {
+  let best: { night: SleepSummary; value: number; time: number } | undefined;
+  for (const night of nights) {
+    const value = field(night, fields);
+    if (value === undefined) {
+      continue;
+    }
+    const time = sleepTime(night);
+    if (best === undefined || time > best.time || (time === best.time && night.enddate > best.night.enddate)) {
+      best = { night, value, time };
+    }
+  }
+  return best && { night: best.night, value: best.value };
+}
+
 /**
  * Aggregates one summary field over the nights in the window: durations and counts are summed,
- * averages are weighted by each night's sleep time, minima and maxima are the extremes.
+ * averages are weighted by each night's sleep time, minima and maxima are the extremes, scores and
+ * indexes are those of the longest night. Values below 0 are "not computed" and left out; `scale`
+ * multiplies the result (a ratio shown as %).
  */
-export function aggregateNights(nights: readonly SleepSummary[], fields: readonly string[], how: SleepAggregation): Reading | undefined {
+export function aggregateNights(nights: readonly SleepSummary[], fields: readonly string[], how: SleepAggregation, scale = 1): Reading | undefined {
+  const reading = aggregateUnscaled(nights, fields, how);
+  return reading && scale !== 1 ? { ...reading, value: Math.round(reading.value * scale * 1e4) / 1e4 } : reading;
+}
+
+function aggregateUnscaled(nights: readonly SleepSummary[], fields: readonly string[], how: SleepAggregation): Reading | undefined {
+  if (how === 'longest-night') {
+    const pick = longestNight(nights, fields);
+    return pick && isComputed(pick.value) ? { value: pick.value, measuredAt: pick.night.enddate } : undefined;
+  }
   const rates = isRate(fields);
   const points = nights
     .map((n) => ({ night: n, value: field(n, fields) }))
-    .filter((p): p is { night: SleepSummary; value: number } => p.value !== undefined && (!rates || p.value > 0));
+    .filter((p): p is { night: SleepSummary; value: number } => p.value !== undefined && isComputed(p.value) && (!rates || p.value > 0));
   if (points.length === 0) {
     return undefined;
   }
@@ -265,6 +316,100 @@ export function sleepState(segments: Iterable<SleepSegment>, nowSeconds: number)
 export const isAsleep = (reading: Reading | undefined): boolean => reading !== undefined && reading.value >= 1 && reading.value <= 3;
 
 // ---------------------------------------------------------------------------------------------
+// Activity today
+
+/** The local calendar day of an instant in `timeZone`, as getactivity's `date` (YYYY-MM-DD). */
+export function localDate(nowSeconds: number, timeZone: string): string {
+  const p = zonedParts(safeTimezone(timeZone), nowSeconds * 1000);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+/** Epoch seconds of the local midnight that began `nowSeconds`'s day in `timeZone`. */
+export function startOfLocalDay(nowSeconds: number, timeZone: string): number {
+  return localWallTime(nowSeconds, timeZone, 0, 0);
+}
+
+/** Epoch seconds of the next local midnight after `nowSeconds` in `timeZone`. */
+export function nextLocalMidnight(nowSeconds: number, timeZone: string): number {
+  return localWallTime(nowSeconds, timeZone, 1, 0);
+}
+
+/** The instant of `hour`:00 on the day `dayOffset` days from `nowSeconds`'s day, in `timeZone`. */
+function localWallTime(nowSeconds: number, timeZone: string, dayOffset: number, hour: number): number {
+  const tz = safeTimezone(timeZone);
+  const today = zonedParts(tz, nowSeconds * 1000);
+  const wall = Date.UTC(today.year, today.month - 1, today.day + dayOffset, hour, 0, 0);
+  let guess = wall - timezoneOffsetMs(tz, wall);
+  guess = wall - timezoneOffsetMs(tz, guess);
+  return Math.floor(guess / 1000);
+}
+
+/**
+ * Today's activity row, in `timeZone`. Phone and watch may both send a row for the same day; they
+ * count the same steps, so the one with the most steps is the day's (a later change wins a tie).
+ */
+export function todaysActivity(rows: Iterable<ActivityDay>, nowSeconds: number, timeZone: string): ActivityDay | undefined {
+  const today = localDate(nowSeconds, timeZone);
+  let best: ActivityDay | undefined;
+  for (const row of rows) {
+    if (row.date !== today) {
+      continue;
+    }
+    const steps = row.data.steps ?? -1;
+    const bestSteps = best?.data.steps ?? -1;
+    if (best === undefined || steps > bestSteps || (steps === bestSteps && row.modified > best.modified)) {
+      best = row;
+    }
+  }
+  return best;
+}
+
+/**
+ * One activity field for today. With today's row: its value (measured at its last change). Without
+ * one yet (after local midnight, before the watch synced): 0 since midnight, but only for a field the
+ * account has sent before, so an account without activity data gets no sensor.
+ */
+export function activityToday(rows: readonly ActivityDay[], fieldName: string, nowSeconds: number, timeZone: string): Reading | undefined {
+  const row = todaysActivity(rows, nowSeconds, timeZone);
+  const midnight = startOfLocalDay(nowSeconds, timeZone);
+  if (row) {
+    const v = row.data[fieldName];
+    return v === undefined || v < 0 ? undefined : { value: v, measuredAt: Math.max(midnight, Math.min(row.modified, nowSeconds)) };
+  }
+  const known = rows.some((r) => r.data[fieldName] !== undefined && r.date < localDate(nowSeconds, timeZone));
+  return known ? { value: 0, measuredAt: midnight } : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Derived and goals
+
+const WEIGHT = 1;
+const HEIGHT = 4;
+
+/** BMI = weight / height², from the latest of each; "measured" when the weight was. Needs both. */
+export function bmi(weight: Reading | undefined, height: Reading | undefined): Reading | undefined {
+  if (weight === undefined || height === undefined || height.value <= 0 || weight.value <= 0) {
+    return undefined;
+  }
+  return { value: Math.round((weight.value / height.value ** 2) * 100) / 100, measuredAt: weight.measuredAt };
+}
+
+/** A goal's value (steps, seconds of sleep, kg), "measured" when it was read with that value. */
+export function goalValue(goals: AccountData['goals'], kind: GoalKind): Reading | undefined {
+  const g = goals?.goals;
+  const value = kind === 'steps' ? g?.steps : kind === 'sleep' ? g?.sleepSeconds : g?.weightKg;
+  return value === undefined || goals === undefined ? undefined : { value, measuredAt: goals.seenAt };
+}
+
+/** Whether a goal is reached: a current value at or above a goal above 0; undefined without both. */
+export function goalReached(value: Reading | undefined, goal: Reading | undefined): boolean | undefined {
+  if (value === undefined || goal === undefined || goal.value <= 0) {
+    return undefined;
+  }
+  return value.value >= goal.value;
+}
+
+// ---------------------------------------------------------------------------------------------
 // All metrics at once
 
 /**
@@ -273,18 +418,26 @@ export const isAsleep = (reading: Reading | undefined): boolean => reading !== u
  */
 export function computeValues(data: AccountData, sources: ReadonlyMap<string, MetricSource>, nowSeconds: number): Map<string, Reading> {
   const out = new Map<string, Reading>();
-  const types = [...sources.values()].flatMap((s) => (s.kind === 'measure' ? [s.measureType] : []));
+  const types = [...sources.values()].flatMap((s) => (s.kind === 'measure' ? [s.measureType] : s.kind === 'bmi' ? [WEIGHT, HEIGHT] : []));
   const measures = types.length > 0 ? latestMeasures(data.groups, types) : new Map<number, Reading>();
+  const plain = (m: Reading | undefined): Reading | undefined => m && { value: m.value, measuredAt: m.measuredAt };
   let nights: SleepSummary[] | undefined;
+  let activities: ActivityDay[] | undefined;
   for (const [key, source] of sources) {
     let reading: Reading | undefined;
     if (source.kind === 'measure') {
-      const m = measures.get(source.measureType);
-      reading = m && { value: m.value, measuredAt: m.measuredAt };
+      reading = plain(measures.get(source.measureType));
     } else if (source.kind === 'summary') {
       nights ??= nightsInWindow(data.summaries, nowSeconds, data.timezone);
-      reading = aggregateNights(nights, source.fields, source.aggregate);
-    } else {
+      reading = aggregateNights(nights, source.fields, source.aggregate, source.scale);
+    } else if (source.kind === 'activity') {
+      activities ??= [...(data.activities ?? [])];
+      reading = activityToday(activities, source.field, nowSeconds, data.timezone ?? activities.find((a) => a.timezone)?.timezone ?? 'UTC');
+    } else if (source.kind === 'bmi') {
+      reading = bmi(plain(measures.get(WEIGHT)), plain(measures.get(HEIGHT)));
+    } else if (source.kind === 'goal') {
+      reading = goalValue(data.goals, source.goal);
+    } else if (source.kind === 'sleep-state') {
       reading = sleepState(data.segments, nowSeconds);
     }
     if (reading !== undefined && isSaneReading(reading)) {

@@ -4,22 +4,35 @@
  */
 import type { AlertConfig, AlertDirection } from '../accessories/features/alerts.js';
 import { METRIC_KEYS, metricByKey, type MetricDefinition } from '../metrics/catalog.js';
+import type { NotificationsConfig } from '../notify/hub.js';
+import { checkNotifyUrl } from '../notify/url.js';
 import {
+  DEFAULT_NOTIFY_PORT,
   DEFAULT_UPDATE_INTERVAL_SECONDS,
   MAX_UPDATE_INTERVAL_SECONDS,
   MIN_UPDATE_INTERVAL_SECONDS,
 } from '../settings.js';
+import { checkBaseUrl, checkCallbackUrl } from './callback-url.js';
 
 export interface WithingsConfig {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly profiles: readonly string[];
   readonly baseUrl?: string;
+  /** The exact OAuth redirect URI (`callback_url`), when the user set one. */
+  readonly callbackUrl?: string;
   readonly metrics: readonly MetricDefinition[];
   readonly updateIntervalSeconds: number;
   readonly readingEvents: boolean;
   readonly matter: boolean;
   readonly alerts: readonly AlertConfig[];
+  /** Withings notifications; undefined = polling only. */
+  readonly notifications?: NotificationsConfig;
+}
+
+export interface ParseOptions {
+  /** `WITHINGS_API_BASE` is set (a simulator): http and loopback notification URLs are accepted. */
+  readonly simulator?: boolean;
 }
 
 export type ConfigResult =
@@ -29,13 +42,13 @@ export type ConfigResult =
 /** Keys Homebridge or the UI put in every platform block. */
 const HOMEBRIDGE_KEYS = new Set(['platform', 'name', '_bridge']);
 const KNOWN_KEYS = new Set([
-  'client_id', 'client_secret', 'profiles', 'base_url', 'measurements', 'update_interval',
-  'reading_events', 'matter', 'alerts',
+  'client_id', 'client_secret', 'profiles', 'base_url', 'callback_url', 'measurements', 'update_interval',
+  'reading_events', 'matter', 'alerts', 'notifications',
 ]);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function parseConfig(raw: unknown): ConfigResult {
+export function parseConfig(raw: unknown, options: ParseOptions = {}): ConfigResult {
   const errors: string[] = [];
   const warnings: string[] = [];
   const block = isObject(raw) ? raw : {};
@@ -48,12 +61,15 @@ export function parseConfig(raw: unknown): ConfigResult {
   const clientId = requiredString(block, 'client_id', 'the Client ID of your Withings developer app', errors);
   const clientSecret = requiredString(block, 'client_secret', 'the Client Secret of your Withings developer app', errors);
   const profiles = parseProfiles(block.profiles, errors);
-  const baseUrl = parseBaseUrl(block.base_url, errors);
-  const metrics = parseMeasurements(block.measurements, errors);
+  const baseUrl = parseUrlSetting(block, 'base_url', checkBaseUrl, errors);
+  const callbackUrl = parseUrlSetting(block, 'callback_url', checkCallbackUrl, errors);
+  const notifications = parseNotifications(block.notifications, options, errors);
+  const metrics = withoutInBed(parseMeasurements(block.measurements, errors), block.notifications, block.measurements, { errors, warnings });
   const updateIntervalSeconds = parseInterval(block.update_interval, errors);
   const readingEvents = parseBoolean(block, 'reading_events', true, errors);
   const matter = parseBoolean(block, 'matter', false, errors);
-  const alerts = parseAlerts(block.alerts, profiles ?? [], errors);
+  // Without a valid profile list, checking the alerts' profiles would only add knock-on errors.
+  const alerts = parseAlerts(block.alerts, profiles, errors);
 
   if (errors.length > 0 || clientId === undefined || clientSecret === undefined || profiles === undefined
     || metrics === undefined || updateIntervalSeconds === undefined || alerts === undefined) {
@@ -62,7 +78,7 @@ export function parseConfig(raw: unknown): ConfigResult {
   return {
     ok: true,
     warnings,
-    config: { clientId, clientSecret, profiles, baseUrl, metrics, updateIntervalSeconds, readingEvents, matter, alerts },
+    config: { clientId, clientSecret, profiles, baseUrl, callbackUrl, metrics, updateIntervalSeconds, readingEvents, matter, alerts, notifications },
   };
 }
 
@@ -111,30 +127,21 @@ function parseProfiles(value: unknown, errors: string[]): string[] | undefined {
   return names;
 }
 
-function parseBaseUrl(value: unknown, errors: string[]): string | undefined {
-  if (value === undefined || value === null || value === '') {
+function parseUrlSetting(block: Record<string, unknown>, key: string, check: (v: string) => { ok: true; url: string } | { ok: false; error: string }, errors: string[]): string | undefined {
+  const value = block[key];
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
     return undefined;
   }
   if (typeof value !== 'string') {
-    errors.push('"base_url" must be a URL such as "https://homebridge.example.com"');
+    errors.push(`"${key}" must be an address such as "https://homebridge.example.com" (got ${JSON.stringify(value)})`);
     return undefined;
   }
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    errors.push(`"base_url" is not a valid URL: "${value}" (expected e.g. "https://homebridge.example.com")`);
+  const result = check(value);
+  if (!result.ok) {
+    errors.push(`"${key}" ${result.error}`);
     return undefined;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    errors.push(`"base_url" must start with https:// (got "${url.protocol}")`);
-    return undefined;
-  }
-  if (url.search || url.hash) {
-    errors.push('"base_url" must not contain a query string or fragment');
-    return undefined;
-  }
-  return url.toString().replace(/\/+$/, '');
+  return result.url;
 }
 
 function parseMeasurements(value: unknown, errors: string[]): MetricDefinition[] | undefined {
@@ -188,7 +195,28 @@ function parseBoolean(block: Record<string, unknown>, key: string, fallback: boo
   return value;
 }
 
-function parseAlerts(value: unknown, profiles: readonly string[], errors: string[]): AlertConfig[] | undefined {
+const ALERT_KEYS = ['name', 'profile', 'measurement', 'above', 'below'] as const;
+
+/** The known key a typo most likely meant (same letters give or take two edits), for "did you mean". */
+function closestKey(key: string, known: readonly string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const next = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = row[j]!;
+        row[j] = next;
+      }
+    }
+    return row[b.length]!;
+  };
+  const best = known.map((k) => ({ k, d: distance(key.toLowerCase(), k) })).sort((a, b) => a.d - b.d)[0];
+  return best && best.d <= 2 ? best.k : undefined;
+}
+
+function parseAlerts(value: unknown, profiles: readonly string[] | undefined, errors: string[]): AlertConfig[] | undefined {
   if (value === undefined || value === null) {
     return [];
   }
@@ -198,44 +226,149 @@ function parseAlerts(value: unknown, profiles: readonly string[], errors: string
   }
   const alerts: AlertConfig[] = [];
   const ids = new Set<string>();
+  let failed = false;
   for (const [i, entry] of value.entries()) {
     const where = `"alerts" entry ${i + 1}`;
     if (!isObject(entry)) {
       errors.push(`${where} must be an object with "profile", "measurement", "above" or "below", and "name"`);
-      return undefined;
+      failed = true;
+      continue;
     }
-    const profile = profiles.find((p) => typeof entry.profile === 'string' && p.toLocaleLowerCase() === entry.profile.trim().toLocaleLowerCase());
-    if (profile === undefined) {
-      errors.push(`${where}: profile ${JSON.stringify(entry.profile)} is not one of "profiles"`);
-      return undefined;
+    // A misspelt key is named as the user wrote it; the entry is not checked further (no knock-on errors).
+    const strange = Object.keys(entry).filter((k) => !(ALERT_KEYS as readonly string[]).includes(k));
+    if (strange.length > 0) {
+      errors.push(`${where} has unknown key${strange.length > 1 ? 's' : ''} ${strange.map((k) => {
+        const hint = closestKey(k, ALERT_KEYS);
+        return hint ? `"${k}" (did you mean "${hint}"?)` : `"${k}"`;
+      }).join(', ')}; an alert has only "name", "profile", "measurement", "above" and "below"`);
+      failed = true;
+      continue;
     }
-    const metric = typeof entry.measurement === 'string' ? metricByKey(entry.measurement) : undefined;
-    if (metric === undefined || metric.source.kind === 'sleep-state') {
-      errors.push(`${where}: measurement ${JSON.stringify(entry.measurement)} is not a numeric measurement key`);
-      return undefined;
+    const alert = parseAlert(entry, where, profiles, errors);
+    if (alert === undefined) {
+      failed = true;
+      continue;
     }
-    const hasAbove = entry.above !== undefined && entry.above !== null;
-    const hasBelow = entry.below !== undefined && entry.below !== null;
-    if (hasAbove === hasBelow) {
-      errors.push(`${where} ("${metric.key}"): give exactly one of "above" or "below"`);
-      return undefined;
+    if (alert === null) {
+      continue; // its profile could not be checked: the profiles' own error says why
     }
-    const direction: AlertDirection = hasAbove ? 'above' : 'below';
-    const threshold = entry[direction];
-    if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
-      errors.push(`${where} ("${metric.key}"): "${direction}" must be a number in ${metric.unit || 'the measurement unit'}`);
-      return undefined;
+    if (ids.has(alert.id)) {
+      errors.push(`${where} repeats an earlier alert (${alert.profile}, ${alert.metric.key} ${alert.direction} ${alert.threshold})`);
+      failed = true;
+      continue;
     }
-    const name = typeof entry.name === 'string' && entry.name.trim() !== ''
-      ? entry.name.trim()
-      : `${metric.label} ${direction} ${threshold}`;
-    const id = `${profile.toLocaleLowerCase()}|${metric.key}|${direction}|${threshold}`;
-    if (ids.has(id)) {
-      errors.push(`${where} repeats an earlier alert (${profile}, ${metric.key} ${direction} ${threshold})`);
-      return undefined;
-    }
-    ids.add(id);
-    alerts.push({ profile, metric, direction, threshold, name, id });
+    ids.add(alert.id);
+    alerts.push(alert);
   }
-  return alerts;
+  return failed ? undefined : alerts;
+}
+
+/** One alert entry; `undefined` with an error pushed, or `null` when only the (broken) profile list stops it. */
+function parseAlert(entry: Record<string, unknown>, where: string, profiles: readonly string[] | undefined, errors: string[]): AlertConfig | null | undefined {
+  if (typeof entry.measurement !== 'string' || entry.measurement.trim() === '') {
+    errors.push(`${where} has no "measurement": choose the measurement to watch, e.g. "spo2_pct"`);
+    return undefined;
+  }
+  const metric = metricByKey(entry.measurement.trim());
+  if (metric === undefined) {
+    errors.push(`${where}: "measurement" is "${entry.measurement}", which is not a measurement key (the keys are listed in the README)`);
+    return undefined;
+  }
+  if (metric.source.kind === 'sleep-state' || metric.source.kind === 'bed-presence') {
+    errors.push(`${where}: "measurement" is "${metric.key}", which has no number to compare; choose a numeric measurement`);
+    return undefined;
+  }
+  const hasAbove = entry.above !== undefined && entry.above !== null;
+  const hasBelow = entry.below !== undefined && entry.below !== null;
+  if (hasAbove === hasBelow) {
+    errors.push(hasAbove
+      ? `${where} ("${metric.key}"): fill in only one of "above" and "below", not both (one alert watches one direction)`
+      : `${where} ("${metric.key}") has no threshold: fill in "above" or "below" (in ${metric.unit || 'the measurement unit'})`);
+    return undefined;
+  }
+  const direction: AlertDirection = hasAbove ? 'above' : 'below';
+  const threshold = entry[direction];
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
+    errors.push(`${where} ("${metric.key}"): "${direction}" must be a number in ${metric.unit || 'the measurement unit'} (got ${JSON.stringify(threshold)})`);
+    return undefined;
+  }
+  if (typeof entry.profile !== 'string' || entry.profile.trim() === '') {
+    errors.push(`${where} ("${metric.key}") has no "profile": choose whose ${metric.label.toLowerCase()} to watch`);
+    return undefined;
+  }
+  if (profiles === undefined) {
+    return null;
+  }
+  const wanted = entry.profile.trim().toLocaleLowerCase();
+  const profile = profiles.find((p) => p.toLocaleLowerCase() === wanted);
+  if (profile === undefined) {
+    errors.push(`${where} ("${metric.key}"): "profile" is "${entry.profile}", which is not one of "profiles" (${profiles.map((p) => `"${p}"`).join(', ')})`);
+    return undefined;
+  }
+  if (entry.name !== undefined && entry.name !== null && typeof entry.name !== 'string') {
+    errors.push(`${where} ("${metric.key}"): "name" must be text`);
+    return undefined;
+  }
+  const name = typeof entry.name === 'string' && entry.name.trim() !== '' ? entry.name.trim() : `${metric.label} ${direction} ${threshold}`;
+  const id = `${profile.toLocaleLowerCase()}|${metric.key}|${direction}|${threshold}`;
+  return { profile, metric, direction, threshold, name, id };
+}
+
+/**
+ * `notifications`: absent, or without a `url`, = polling only (the settings form may save the
+ * default port alone); with a `url` it must pass Withings' rules, `port` and `host` optional.
+ */
+function parseNotifications(value: unknown, options: ParseOptions, errors: string[]): NotificationsConfig | undefined {
+  if (value === undefined || value === null || (isObject(value) && !hasUrl(value))) {
+    return undefined;
+  }
+  if (!isObject(value)) {
+    errors.push('"notifications" must be an object such as { "url": "https://homebridge.example.com/withings", "port": 8582 }');
+    return undefined;
+  }
+  const url = checkNotifyUrl(value.url, { simulator: options.simulator === true });
+  if (!url.ok) {
+    errors.push(url.error);
+    return undefined;
+  }
+  let port = DEFAULT_NOTIFY_PORT;
+  if (value.port !== undefined && value.port !== null) {
+    if (typeof value.port !== 'number' || !Number.isInteger(value.port) || value.port < 1 || value.port > 65_535) {
+      errors.push(`"notifications.port" must be a port number between 1 and 65535 (got ${JSON.stringify(value.port)})`);
+      return undefined;
+    }
+    port = value.port;
+  }
+  let host: string | undefined;
+  if (value.host !== undefined && value.host !== null && value.host !== '') {
+    if (typeof value.host !== 'string' || !/^[0-9A-Za-z.:-]{1,253}$/.test(value.host.trim())) {
+      errors.push(`"notifications.host" must be an address of this machine such as "0.0.0.0" or "127.0.0.1" (got ${JSON.stringify(value.host)})`);
+      return undefined;
+    }
+    host = value.host.trim();
+  }
+  return { url: url.url, port, host };
+}
+
+/**
+ * In Bed comes only from notifications: without them it is left out (an explicit selection of it
+ * gets a warning that says why).
+ */
+const hasUrl = (n: Record<string, unknown>): boolean => n.url !== undefined && n.url !== null && !(typeof n.url === 'string' && n.url.trim() === '');
+
+function withoutInBed(metrics: MetricDefinition[] | undefined, notifications: unknown, raw: unknown, out: { errors: string[]; warnings: string[] }): MetricDefinition[] | undefined {
+  const configured = isObject(notifications) && hasUrl(notifications);
+  if (metrics === undefined || configured) {
+    return metrics;
+  }
+  const kept = metrics.filter((m) => m.source.kind !== 'bed-presence');
+  if (kept.length === 0) {
+    out.errors.push('"measurements" selects only "in_bed", which needs "notifications": configure them or select other measurements');
+    return undefined;
+  }
+  // The full default list (as the settings UI saves it) includes in_bed: only a deliberate selection is warned about.
+  if (kept.length < metrics.length && Array.isArray(raw) && metrics.length < METRIC_KEYS.length) {
+    out.warnings.push('"in_bed" needs "notifications" (Withings reports getting into and out of bed only through them), so In Bed is not shown');
+  }
+  return kept;
 }

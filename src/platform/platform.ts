@@ -5,6 +5,7 @@
  */
 import type { API, DynamicPlatformPlugin, Logging, MatterAccessory, PlatformAccessory, PlatformConfig } from 'homebridge';
 
+import { showConfigFault } from '../accessories/config-fault.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { describeError, type PluginLog } from '../util/log.js';
 import { redactor } from '../withings/redact.js';
@@ -32,7 +33,8 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
     this.started = new Promise((resolve) => {
       this.markStarted = resolve;
     });
-    const parsed = parseConfig(rawConfig);
+    // A simulator (tests, the demo) is not bound by Withings' callback-URL rules.
+    const parsed = parseConfig(rawConfig, { simulator: Boolean(process.env.WITHINGS_API_BASE?.trim()) });
     if (typeof rawConfig?.client_secret === 'string') {
       redactor.add(rawConfig.client_secret);
     }
@@ -41,7 +43,19 @@ export class WithingsPlatform implements DynamicPlatformPlugin {
     }
     if (!parsed.ok) {
       this.log.error('Invalid configuration, the plugin does nothing until it is fixed: %s.', parsed.errors.join('; '));
-      this.markStarted();
+      // The cached sensors still show their last values: mark them faulted so they do not look live.
+      api.on('didFinishLaunching', () => {
+        try {
+          const marked = showConfigFault(api.hap, this.cached);
+          if (marked > 0) {
+            this.log.warn('%d cached sensor%s show a fault in the Home app until the configuration is fixed (see the error above).', marked, marked === 1 ? '' : 's');
+          }
+        } catch (e) {
+          this.log.error('Could not mark the cached accessories as faulted: %s', describeError(e));
+        } finally {
+          this.markStarted();
+        }
+      });
       return;
     }
     const runtime = new PlatformRuntime(parsed.config, api, this.log, options.clock ?? systemClock);

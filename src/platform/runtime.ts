@@ -6,11 +6,14 @@ import { join } from 'node:path';
 
 import type { API, MatterAccessory, PlatformAccessory } from 'homebridge';
 
+import { DeviceAccessories, isDeviceContext } from '../accessories/device-accessories.js';
 import { unwantedEndpoints } from '../accessories/features/matter.js';
 import { isGroupContext } from '../accessories/group-accessory.js';
 import type { AccessoryRegistry } from '../accessories/profile-accessories.js';
 import type { ProfileController } from '../profile/controller.js';
+import type { WithingsDevice } from '../metrics/data.js';
 import { createProfile } from '../profile/profile.js';
+import { NotifyHub } from '../notify/hub.js';
 import { PLATFORM_NAME, PLUGIN_NAME, PLUGIN_VERSION, TOKEN_DIR_NAME } from '../settings.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { describeError, type PluginLog } from '../util/log.js';
@@ -31,6 +34,10 @@ export class PlatformRuntime {
   private readonly status: StatusWriter;
   private readonly reported = new Set<string>();
   private readonly matter?: NonNullable<API['matter']>;
+  /** Notifications, when configured. */
+  readonly notify?: NotifyHub;
+  /** The Withings devices of every linked account, one accessory each (fed by the profiles' getdevice). */
+  readonly devices: DeviceAccessories;
   private watcher?: { close(): void };
   private rescanTimer?: TimerHandle;
   /** Withings user id → the configured profile its token file names (renames are followed). */
@@ -44,16 +51,29 @@ export class PlatformRuntime {
     private readonly clock: Clock,
   ) {
     this.store = new TokenStore(join(api.user.storagePath(), TOKEN_DIR_NAME));
-    this.status = new StatusWriter(this.store.dir, clock, log, () => this.profiles.values());
+    this.status = new StatusWriter(this.store.dir, clock, log, () => [...this.profiles.values()].map((p) => ({
+      name: p.name,
+      status: { ...p.status, notifications: this.notify?.statusOf(p) ?? { state: 'off' as const } },
+    })));
     this.matter = this.matterApi();
+    const registry = this.registry();
+    this.devices = new DeviceAccessories(api.hap, registry, log);
+    const http = new WithingsHttp({ signal: this.abort.signal });
+    const limiter = new RequestLimiter(clock);
+    if (config.notifications) {
+      this.notify = new NotifyHub(config.notifications, {
+        log, clock, http, limiter, signal: this.abort.signal, dir: this.store.dir, metrics: config.metrics,
+        onStatus: () => this.status.changed(),
+      }, () => this.profiles.values());
+    }
     const env = {
       hap: api.hap,
-      registry: this.registry(),
+      registry,
       log,
       clock,
       store: this.store,
-      http: new WithingsHttp({ signal: this.abort.signal }),
-      limiter: new RequestLimiter(clock),
+      http,
+      limiter,
       signal: this.abort.signal,
       client: { clientId: config.clientId, clientSecret: config.clientSecret },
       metrics: config.metrics,
@@ -63,6 +83,8 @@ export class PlatformRuntime {
       matter: this.matter,
       version: PLUGIN_VERSION,
       onStatus: () => this.status.changed(),
+      onLinked: (profile: ProfileController) => this.notify?.linked(profile),
+      onDevices: (userid: string, devices: readonly WithingsDevice[], ownerName: string) => this.devices.update(userid, devices, ownerName),
     };
     config.profiles.forEach((name, index) => {
       this.profiles.set(profileKey(name), createProfile(name, index, config.profiles.length, env));
@@ -103,6 +125,10 @@ export class PlatformRuntime {
     const stale: PlatformAccessory[] = [];
     for (const accessory of cached) {
       const ctx = accessory.context;
+      if (isDeviceContext(ctx)) {
+        this.devices.adopt(accessory);
+        continue;
+      }
       const profile = isGroupContext(ctx) ? this.profileOf(ctx) : undefined;
       if (!profile || !this.adopted(profile, accessory)) {
         stale.push(accessory);
@@ -114,6 +140,10 @@ export class PlatformRuntime {
     }
 
     await this.rescanGrants(true);
+    if (this.stopped) {
+      return;
+    }
+    await this.notify?.start();
     if (this.stopped) {
       return;
     }
@@ -208,6 +238,10 @@ export class PlatformRuntime {
       for (const r of match.superseded) {
         this.reportOnce(`superseded:${r.userid}`, () => this.log.warn('Withings user %s is also linked to profile "%s"; the newer link is used. Unlink the other one in the plugin settings.', r.userid, r.profile));
       }
+      // Devices of accounts no profile is linked to any more go (a broken link keeps them).
+      const users = new Set([...match.byProfile.values()].flatMap((r) => (r ? [r.userid] : [])));
+      listed.problems.forEach((p) => p.userid && users.add(p.userid));
+      this.devices.keepUsers(users);
       if (atStart && unlinked.length > 0) {
         this.log.info(linkHint(unlinked, this.config.profiles.length));
       }
@@ -231,6 +265,7 @@ export class PlatformRuntime {
     for (const p of this.profiles.values()) {
       p.stop();
     }
+    this.notify?.stop().catch((e: unknown) => this.log.debug('Notifications: could not close the listener: %s', describeError(e)));
     this.abort.abort();
   }
 }

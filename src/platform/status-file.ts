@@ -4,14 +4,18 @@
  */
 import { join } from 'node:path';
 
+import type { NotificationStatusRecord } from '../notify/status.js';
 import type { ProfileStatusRecord } from '../profile/lifecycle.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 
 export const STATUS_FILE_NAME = '.status.json';
 
+/** A profile's record: its link and sync, and its notifications (`off` when not configured). */
+export type PluginProfileStatus = ProfileStatusRecord & { readonly notifications?: NotificationStatusRecord };
+
 export interface PluginStatusFile {
   readonly updated_at: number;
-  readonly profiles: Record<string, ProfileStatusRecord>;
+  readonly profiles: Record<string, PluginProfileStatus>;
 }
 
 /** Writes the status file atomically; failures are the caller's to log. */

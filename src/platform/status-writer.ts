@@ -2,14 +2,13 @@
  * Keeps the status file in step with the profiles: one write at a time, and changes that arrive
  * during a write coalesced into one more write afterwards.
  */
-import type { ProfileStatusRecord } from '../profile/lifecycle.js';
 import { type Clock, epochSeconds } from '../util/clock.js';
 import { describeError, type PluginLog } from '../util/log.js';
-import { type PluginStatusFile, writeStatusFile } from './status-file.js';
+import { type PluginProfileStatus, type PluginStatusFile, writeStatusFile } from './status-file.js';
 
 export interface StatusSource {
   readonly name: string;
-  readonly status: ProfileStatusRecord;
+  readonly status: PluginProfileStatus;
 }
 
 export class StatusWriter {

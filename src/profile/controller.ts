@@ -9,9 +9,10 @@
 import type { PlatformAccessory } from 'homebridge';
 
 import type { ProfileAccessories } from '../accessories/profile-accessories.js';
-import { type MetricDefinition, measureTypes, sourcesOf, summaryFields } from '../metrics/catalog.js';
+import { activityFields, type MetricDefinition, measureTypes, readsGoals, sourcesOf, summaryFields } from '../metrics/catalog.js';
+import type { WithingsDevice } from '../metrics/data.js';
 import { formatReading } from '../accessories/hap-values.js';
-import { computeValues, safeTimezone, timezoneOffsetMs } from '../metrics/values.js';
+import { computeValues, nextLocalMidnight, type Reading, safeTimezone, timezoneOffsetMs } from '../metrics/values.js';
 import { type Clock, epochSeconds, type TimerHandle } from '../util/clock.js';
 import { describeError, type PluginLog } from '../util/log.js';
 import { WithingsApi } from '../withings/api.js';
@@ -24,7 +25,7 @@ import type { TokenRecord, TokenStore } from '../withings/token-store.js';
 import { AccountSync, type SyncReport } from './account-sync.js';
 import { HistoryRecorder } from './history-recorder.js';
 import { isVisibleChange, type Lifecycle, type Link, newSyncState, type ProfileStatusRecord } from './lifecycle.js';
-import { nextSyncDelayMs, type SyncOutcome } from './sync-policy.js';
+import { nextSyncDelayMs, notifySyncDelayMs, pollIntervalMs, rescheduledDelayMs, type SyncOutcome } from './sync-policy.js';
 
 export interface ControllerDeps {
   readonly log: PluginLog;
@@ -40,6 +41,16 @@ export interface ControllerDeps {
   readonly onStatus?: () => void;
   /** The token folder, where each linked user's chart history is kept (none: no history). */
   readonly historyDir?: string;
+  /** The account's devices, when a sync read them (the platform keeps one accessory per device). */
+  readonly onDevices?: (userid: string, devices: readonly WithingsDevice[], ownerName: string) => void;
+  /** Called when the profile becomes linked (at start, or to a new grant): notifications subscribe. */
+  readonly onLinked?: (controller: ProfileController) => void;
+}
+
+/** What the notification layer may use of a working link. */
+export interface LinkGrant {
+  readonly userid: string;
+  readonly session: TokenSession;
 }
 
 /** A lifecycle value as a caller proposes it; `transition` adds `since`. */
@@ -48,9 +59,18 @@ type Next = Lifecycle extends infer L ? (L extends Lifecycle ? Omit<L, 'since'> 
 export class ProfileController {
   private life: Lifecycle;
   private timer?: TimerHandle;
+  /** Re-evaluates the values at local midnight ("today" values drop to 0, the step goal closes). */
+  private midnightTimer?: TimerHandle;
   private running?: Promise<void>;
   private lastSync?: number;
   private recorder?: HistoryRecorder;
+  /** The regular poll interval now: `update_interval`, or the safety poll while notifications are verified. */
+  private pollMs: number;
+  private notificationsVerified = false;
+  private soonTimer?: TimerHandle;
+  private lastNotifySyncAt?: number;
+  /** The last in-bed / out-of-bed event (from notifications), once one arrived in this run. */
+  private bed?: Reading;
 
   constructor(
     private readonly deps: ControllerDeps,
@@ -58,6 +78,7 @@ export class ProfileController {
     private readonly startDelayMs: number,
   ) {
     this.life = { kind: 'unlinked', since: epochSeconds(deps.clock) };
+    this.pollMs = deps.intervalMs;
   }
 
   get name(): string {
@@ -129,6 +150,71 @@ export class ProfileController {
     link.sync.failureStreak = 0;
     this.transition({ kind: 'linked', link });
     this.schedule(link.sync.firstSyncDone ? 0 : this.startDelayMs);
+    this.deps.onLinked?.(this);
+  }
+
+  /** The regular poll interval now (ms). */
+  get pollIntervalMs(): number {
+    return this.pollMs;
+  }
+
+  /** The working link's user and session (for notification subscriptions), while linked. */
+  get grant(): LinkGrant | undefined {
+    return this.life.kind === 'linked' ? { userid: this.life.link.userid, session: this.life.link.session } : undefined;
+  }
+
+  /**
+   * Notifications are verified (or no longer are): poll every `max(update_interval, 1 h)` as a
+   * safety net, or at `update_interval` again, at once.
+   */
+  setNotificationsVerified(verified: boolean): void {
+    const pollMs = pollIntervalMs(this.deps.intervalMs, verified);
+    this.notificationsVerified = verified;
+    if (pollMs === this.pollMs) {
+      return;
+    }
+    this.pollMs = pollMs;
+    const link = this.life.kind === 'linked' ? this.life.link : undefined;
+    if (link && this.timer && !this.running && link.sync.firstSyncDone && link.sync.failureStreak === 0) {
+      const endedAt = (this.lastSync ?? epochSeconds(this.deps.clock)) * 1000;
+      this.schedule(rescheduledDelayMs(endedAt, pollMs, this.deps.clock.now()));
+    }
+  }
+
+  /**
+   * Withings announced new data: an incremental sync soon, at most one per 10 s (a burst of
+   * notifications coalesces into one), through the shared request limiter like every sync.
+   */
+  syncSoon(): void {
+    if (this.life.kind !== 'linked' || this.soonTimer) {
+      return;
+    }
+    this.soonTimer = this.deps.clock.setTimer(() => {
+      this.soonTimer = undefined;
+      this.lastNotifySyncAt = this.deps.clock.now();
+      const after = this.running ?? Promise.resolve();
+      void after.then(() => this.syncNow(true));
+    }, notifySyncDelayMs(this.lastNotifySyncAt, this.deps.clock.now()));
+  }
+
+  /** In bed (appli 50) or out of bed (51) at `atSeconds`: shown at once; an older event than the one shown is ignored. */
+  setInBed(inBed: boolean, atSeconds: number): boolean {
+    const metric = this.deps.metrics.find((m) => m.source.kind === 'bed-presence');
+    const link = this.life.kind === 'linked' ? this.life.link : undefined;
+    if (!metric || !link) {
+      return false;
+    }
+    const shown = this.bed ?? this.accessories.knownReading(metric.key);
+    if (shown && shown.measuredAt > atSeconds) {
+      return false; // a retried, older delivery
+    }
+    this.bed = { value: inBed ? 1 : 0, measuredAt: atSeconds, text: inBed ? 'in bed' : 'out of bed' };
+    try {
+      this.show(link, undefined);
+    } catch (e) {
+      this.deps.log.error('%s: could not update the accessories: %s', this.name, describeError(e));
+    }
+    return true;
   }
 
   private newLink(userid: string): Link {
@@ -138,6 +224,9 @@ export class ProfileController {
       measureTypes: measureTypes(deps.metrics),
       summaryFields: summaryFields(deps.metrics),
       sleepState: deps.metrics.some((m) => m.source.kind === 'sleep-state'),
+      activityFields: activityFields(deps.metrics),
+      goals: readsGoals(deps.metrics),
+      devices: deps.onDevices !== undefined,
     });
     return { userid, session, account, sync: newSyncState() };
   }
@@ -164,12 +253,16 @@ export class ProfileController {
   stop(): void {
     this.life = { kind: 'stopped', since: epochSeconds(this.deps.clock) }; // no status write: the file keeps what the plugin last knew
     this.cancelTimer();
+    this.soonTimer?.cancel();
+    this.soonTimer = undefined;
+    this.midnightTimer?.cancel();
+    this.midnightTimer = undefined;
   }
 
   /** Runs one sync now unless one is running (then waits for it). Never throws. */
-  syncNow(): Promise<void> {
+  syncNow(notified = false): Promise<void> {
     if (!this.running) {
-      this.running = this.runSync().finally(() => {
+      this.running = this.runSync(notified).finally(() => {
         this.running = undefined;
       });
     }
@@ -195,7 +288,7 @@ export class ProfileController {
     return life.kind === 'linked' ? life.link : life.kind === 'needs-relink' ? life.previous : undefined;
   }
 
-  private async runSync(): Promise<void> {
+  private async runSync(notified: boolean): Promise<void> {
     if (this.life.kind !== 'linked') {
       return;
     }
@@ -204,7 +297,8 @@ export class ProfileController {
     let report: SyncReport | undefined;
     try {
       await link.session.load();
-      report = await link.account.sync(link.session.scope);
+      // While notifications are verified, the hourly safety poll skips the sleep stages (appli 44 announces them).
+      report = await link.account.sync(link.session.scope, { sleepSegments: notified || !this.notificationsVerified });
       outcome = { ok: true };
     } catch (e) {
       if (this.deps.signal.aborted) {
@@ -226,7 +320,7 @@ export class ProfileController {
     if (report) {
       this.onSuccess(link, report);
     }
-    const delay = this.life.kind === 'linked' ? nextSyncDelayMs(outcome, link.sync.failureStreak, this.deps.intervalMs) : undefined;
+    const delay = this.life.kind === 'linked' ? nextSyncDelayMs(outcome, link.sync.failureStreak, this.pollMs) : undefined;
     if (delay !== undefined) {
       this.schedule(delay);
     }
@@ -236,11 +330,17 @@ export class ProfileController {
   private show(link: Link, report: SyncReport | undefined): void {
     const now = epochSeconds(this.deps.clock);
     const values = computeValues(link.account.data(), sourcesOf(this.deps.metrics), now);
+    const bedMetric = this.deps.metrics.find((m) => m.source.kind === 'bed-presence');
+    const bed = bedMetric && (this.bed ?? this.accessories.knownReading(bedMetric.key));
+    if (bedMetric && bed) {
+      values.set(bedMetric.key, bed);
+    }
     const offset = timezoneOffsetMs(safeTimezone(link.account.profileTimezone), now * 1000);
     const changed = this.accessories.apply(values, now, offset, link.account.hasSynced);
     for (const metric of changed) {
       this.deps.log.debug('%s %s: %s', this.name, metric.label, formatReading(metric, values.get(metric.key)!));
     }
+    this.scheduleMidnight(link, now);
     if (report) {
       try {
         this.accessories.onSync({ groups: report.groups, summaries: report.summaries, full: report.full, nowSeconds: now });
@@ -263,8 +363,34 @@ export class ProfileController {
     return this.recorder;
   }
 
+  /** "Today" values (activity, the step goal) change at local midnight even without a sync. */
+  private scheduleMidnight(link: Link, now: number): void {
+    if (!this.deps.metrics.some((m) => m.source.kind === 'activity')) {
+      return;
+    }
+    this.midnightTimer?.cancel();
+    const at = nextLocalMidnight(now, safeTimezone(link.account.profileTimezone));
+    this.midnightTimer = this.deps.clock.setTimer(() => {
+      this.midnightTimer = undefined;
+      if (this.currentLink() === link && !this.running) {
+        try {
+          this.show(link, undefined);
+        } catch (e) {
+          this.deps.log.error('%s: could not update the accessories: %s', this.name, describeError(e));
+        }
+      }
+    }, (at - now) * 1000 + 1000);
+  }
+
   private onSuccess(link: Link, report: SyncReport): void {
     const { sync } = link;
+    if (report.devices) {
+      try {
+        this.deps.onDevices?.(link.userid, report.devices, this.accessories.profile.displayName);
+      } catch (e) {
+        this.deps.log.error('%s: could not update the device accessories: %s', this.name, describeError(e));
+      }
+    }
     this.lastSync = epochSeconds(this.deps.clock);
     this.deps.onStatus?.();
     if (sync.failureStreak > 0) {

@@ -9,6 +9,7 @@ import { createFeatures } from '../accessories/features/index.js';
 import { profileDisplayName } from '../accessories/names.js';
 import { type AccessoryRegistry, ProfileAccessories } from '../accessories/profile-accessories.js';
 import type { MetricDefinition } from '../metrics/catalog.js';
+import type { WithingsDevice } from '../metrics/data.js';
 import { type Clock, epochSeconds } from '../util/clock.js';
 import type { PluginLog } from '../util/log.js';
 import type { WithingsHttp } from '../withings/http.js';
@@ -38,6 +39,10 @@ export interface ProfileEnvironment {
   readonly version: string;
   /** A profile's state or last sync changed (the platform writes the status file). */
   readonly onStatus: () => void;
+  /** A profile became linked (notifications subscribe for it). */
+  readonly onLinked?: (controller: ProfileController) => void;
+  /** A profile read its account's devices (the platform's device accessories). */
+  readonly onDevices?: (userid: string, devices: readonly WithingsDevice[], ownerName: string) => void;
 }
 
 /** Builds the profile `name`, the `index`-th of `count` configured ones. */
@@ -67,5 +72,7 @@ export function createProfile(name: string, index: number, count: number, env: P
     signal: env.signal,
     onStatus: env.onStatus,
     historyDir: env.store.dir,
+    onLinked: env.onLinked,
+    onDevices: env.onDevices,
   }, accessories, staggerMs(index, count, env.intervalMs));
 }

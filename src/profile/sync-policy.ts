@@ -42,3 +42,33 @@ export function staggerMs(index: number, count: number, intervalMs: number): num
   const step = Math.min(STAGGER_MS, Math.floor(intervalMs / 5 / count));
   return index * step;
 }
+
+/** At most one notification-driven sync per profile in this window (bursts of notifications coalesce). */
+export const NOTIFY_SYNC_WINDOW_MS = 10_000;
+/** A short pause after a notification, so that a burst (appli 1, then 4…) lands in one sync. */
+export const NOTIFY_SYNC_SETTLE_MS = 1_000;
+
+/**
+ * Delay before the sync a notification asks for, given when the last notification-driven sync
+ * started (undefined: never): soon, but never two within `NOTIFY_SYNC_WINDOW_MS`.
+ */
+export function notifySyncDelayMs(lastStartedAt: number | undefined, nowMs: number): number {
+  const earliest = lastStartedAt === undefined ? nowMs : lastStartedAt + NOTIFY_SYNC_WINDOW_MS;
+  return Math.max(NOTIFY_SYNC_SETTLE_MS, earliest - nowMs);
+}
+
+/** The safety poll while a profile's notification subscriptions are verified. */
+export const VERIFIED_POLL_SECONDS = 3600;
+
+/** `max(update_interval, 1 h)` while the profile's subscriptions are verified, `update_interval` otherwise. */
+export function pollIntervalMs(updateIntervalMs: number, verified: boolean): number {
+  return verified ? Math.max(updateIntervalMs, VERIFIED_POLL_SECONDS * 1000) : updateIntervalMs;
+}
+
+/**
+ * When the next regular sync is due after the poll interval changed: `intervalMs` after the last
+ * sync ended, at once when that is past (notifications failed: back to `update_interval` now).
+ */
+export function rescheduledDelayMs(lastSyncEndedAtMs: number, intervalMs: number, nowMs: number): number {
+  return Math.max(0, lastSyncEndedAtMs + intervalMs - nowMs);
+}

@@ -6,11 +6,14 @@ import { isWithingsError } from './errors.js';
 import type { Params, WithingsHttp } from './http.js';
 import type { RequestLimiter } from './limiter.js';
 import type { TokenSession } from './session.js';
-import type { MeasureGroup, SleepSegment, SleepSummary } from '../metrics/data.js';
+import type { ActivityDay, Goals, MeasureGroup, SleepSegment, SleepSummary, WithingsDevice } from '../metrics/data.js';
 import {
   type Device,
   type NotifySubscription,
+  parseActivityPage,
   parseDevices,
+  parseDeviceStatuses,
+  parseGoals,
   parseMeasurePage,
   parseSleepSegments,
   parseSleepSummaryPage,
@@ -37,6 +40,10 @@ export interface MeasureResult {
 }
 
 export type SummaryQuery =
+  | { readonly lastupdate: number; readonly dataFields: readonly string[] }
+  | { readonly startdateymd: string; readonly enddateymd: string; readonly dataFields: readonly string[] };
+
+export type ActivityQuery =
   | { readonly lastupdate: number; readonly dataFields: readonly string[] }
   | { readonly startdateymd: string; readonly enddateymd: string; readonly dataFields: readonly string[] };
 
@@ -120,6 +127,40 @@ export class WithingsApi {
   async getSleepSegments(startdate: number, enddate: number): Promise<SleepSegment[]> {
     const body = await this.call<unknown>('/v2/sleep', { action: 'get', startdate, enddate });
     return parseSleepSegments(body);
+  }
+
+  /**
+   * Measure v2 getactivity: daily rows changed since `lastupdate` (or of a day range), every page.
+   * `offset` can be non-zero while `more` is false, so only `more` continues.
+   */
+  async getActivity(query: ActivityQuery, nowSeconds: number): Promise<{ activities: ActivityDay[]; requests: number }> {
+    const activities: ActivityDay[] = [];
+    let offset: number | undefined;
+    let requests = 0;
+    const window = 'lastupdate' in query
+      ? { lastupdate: query.lastupdate }
+      : { startdateymd: query.startdateymd, enddateymd: query.enddateymd };
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const body = await this.call<unknown>('/v2/measure', { action: 'getactivity', ...window, data_fields: query.dataFields.join(','), offset });
+      requests++;
+      const reply = parseActivityPage(body, nowSeconds);
+      activities.push(...reply.activities);
+      if (!reply.more || reply.offset <= (offset ?? 0)) {
+        break;
+      }
+      offset = reply.offset;
+    }
+    return { activities, requests };
+  }
+
+  /** User v2 getgoals. */
+  async getGoals(): Promise<Goals> {
+    return parseGoals(await this.call<unknown>('/v2/user', { action: 'getgoals' }));
+  }
+
+  /** User v2 getdevice, as devices with a validated battery word and last session. */
+  async getDeviceStatuses(nowSeconds: number): Promise<WithingsDevice[]> {
+    return parseDeviceStatuses(await this.call<unknown>('/v2/user', { action: 'getdevice' }), nowSeconds);
   }
 
   async getDevices(): Promise<Device[]> {

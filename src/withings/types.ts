@@ -2,7 +2,7 @@
  * Typed Withings replies, normalised from what the API really sends: ids as strings or safe
  * numbers, `null` device ids, unknown keys ignored, numbers that arrive as strings tolerated.
  */
-import type { Measure, MeasureGroup, SleepSegment, SleepSummary } from '../metrics/data.js';
+import type { ActivityDay, BatteryWord, Goals, Measure, MeasureGroup, SleepSegment, SleepSummary, WithingsDevice } from '../metrics/data.js';
 import { MAX_EPOCH_SECONDS, scaled } from '../metrics/values.js';
 
 export interface MeasurePage {
@@ -192,4 +192,123 @@ export function parseSubscriptions(body: unknown): NotifySubscription[] {
     const callbackurl = str(p.callbackurl);
     return appli !== undefined && callbackurl ? [{ appli, callbackurl, comment: str(p.comment) }] : [];
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activity, goals and device status (issue 14). Every value is checked here: a row or field that
+// does not make sense is dropped, never passed on as a reading.
+
+/** Epoch seconds from 2000 until a day from now would make sense for anything Withings stores. */
+const EPOCH_2000 = 946_684_800;
+export function saneEpoch(v: unknown, nowSeconds: number): number | undefined {
+  const n = num(v);
+  return n !== undefined && Number.isInteger(n) && n >= EPOCH_2000 && n <= nowSeconds + 86_400 ? n : undefined;
+}
+
+const YMD = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** A real calendar day as YYYY-MM-DD, else undefined. */
+export function saneYmd(v: unknown): string | undefined {
+  const m = typeof v === 'string' ? YMD.exec(v) : null;
+  if (!m) {
+    return undefined;
+  }
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]) ? v as string : undefined;
+}
+
+export interface ActivityPage {
+  readonly activities: ActivityDay[];
+  readonly more: boolean;
+  readonly offset: number;
+}
+
+/** Fields of an activity row that are values (the rest describe the row). Negative ones are dropped. */
+const ACTIVITY_META = new Set(['date', 'timezone', 'deviceid', 'hash_deviceid', 'brand', 'is_tracker', 'modified', 'model', 'modelid']);
+
+export function parseActivityDay(raw: unknown, nowSeconds: number): ActivityDay | undefined {
+  if (!isRaw(raw)) {
+    return undefined;
+  }
+  const date = saneYmd(raw.date);
+  if (date === undefined) {
+    return undefined;
+  }
+  const data: Record<string, number> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const n = ACTIVITY_META.has(k) ? undefined : num(v);
+    if (n !== undefined && n >= 0) {
+      data[k] = n;
+    }
+  }
+  // A row without a usable `modified` still counts; it is then as old as the day it is about.
+  const modified = saneEpoch(raw.modified, nowSeconds) ?? Math.floor(Date.parse(`${date}T00:00:00Z`) / 1000);
+  const source = str(raw.hash_deviceid) ?? str(raw.deviceid) ?? `${str(raw.model) ?? 'phone'}:${str(raw.modelid) ?? ''}`;
+  return { date, timezone: str(raw.timezone), modified, source, data };
+}
+
+export function parseActivityPage(body: unknown, nowSeconds: number): ActivityPage {
+  const b = isRaw(body) ? body : {};
+  return {
+    activities: list(b.activities).map((a) => parseActivityDay(a, nowSeconds)).filter((a): a is ActivityDay => a !== undefined),
+    more: truthy(b.more),
+    offset: num(b.offset) ?? 0,
+  };
+}
+
+/** Goals (`goals: []` when the user has none). A goal that is not a positive number is left out. */
+export function parseGoals(body: unknown): Goals {
+  const b = isRaw(body) ? body : {};
+  const g = isRaw(b.goals) ? b.goals : {};
+  const positive = (v: number | undefined): number | undefined => (v !== undefined && v > 0 ? v : undefined);
+  const steps = positive(num(g.steps));
+  const sleepSeconds = positive(num(g.sleep));
+  let weightKg: number | undefined;
+  if (isRaw(g.weight)) {
+    const value = num(g.weight.value);
+    const unit = num(g.weight.unit);
+    if (value !== undefined && unit !== undefined && Number.isInteger(unit) && Math.abs(unit) <= 10) {
+      weightKg = positive(unit < 0 ? value / 10 ** -unit : value * 10 ** unit);
+    }
+  }
+  return {
+    ...(steps !== undefined ? { steps } : {}),
+    ...(sleepSeconds !== undefined ? { sleepSeconds } : {}),
+    ...(weightKg !== undefined ? { weightKg } : {}),
+  };
+}
+
+const BATTERY_WORDS: ReadonlySet<string> = new Set<BatteryWord>(['high', 'medium', 'low', 'unknown']);
+
+/**
+ * Devices with their battery. A device without an id cannot be told apart from the others and is
+ * dropped; a battery word Withings may add later counts as `unknown`. The same device listed twice
+ * (seen in recordings) is kept once, with its latest session.
+ */
+export function parseDeviceStatuses(body: unknown, nowSeconds: number): WithingsDevice[] {
+  const b = isRaw(body) ? body : {};
+  const byId = new Map<string, WithingsDevice>();
+  for (const d of list(b.devices).filter(isRaw)) {
+    const id = str(d.hash_deviceid) ?? str(d.deviceid);
+    if (!id || id.length > 128) {
+      continue;
+    }
+    const word = typeof d.battery === 'string' ? d.battery.toLowerCase() : 'unknown';
+    const lastSessionDate = saneEpoch(d.last_session_date, nowSeconds);
+    const firmware = str(d.fw);
+    const modelId = num(d.model_id);
+    const device: WithingsDevice = {
+      id,
+      type: (str(d.type) ?? '').trim() || 'Device',
+      model: (str(d.model) ?? '').trim(),
+      ...(modelId !== undefined ? { modelId } : {}),
+      battery: (BATTERY_WORDS.has(word) ? word : 'unknown') as BatteryWord,
+      ...(lastSessionDate !== undefined ? { lastSessionDate } : {}),
+      ...(firmware ? { firmware } : {}),
+    };
+    const twin = byId.get(id);
+    if (!twin || (device.lastSessionDate ?? 0) >= (twin.lastSessionDate ?? 0)) {
+      byId.set(id, twin && device.battery === 'unknown' ? { ...device, battery: twin.battery } : device);
+    }
+  }
+  return [...byId.values()];
 }

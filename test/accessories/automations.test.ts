@@ -71,7 +71,7 @@ describe('new-reading events: the pure rules', () => {
     expect(selectedKinds(METRICS).map((k) => k.id)).toEqual(['weigh-in', 'blood-pressure', 'temperature', 'night']);
     expect(selectedKinds([metricByKey('spo2_pct')!])).toEqual([]);
     expect(selectedKinds([metricByKey('systolic_blood_pressure_mmhg')!, metricByKey('sleep_rem_duration_seconds')!]).map((k) => k.id)).toEqual(['blood-pressure', 'night']);
-    expect(READING_KINDS.map((k) => k.label)).toEqual(['Weigh-in', 'Blood Pressure Reading', 'Temperature Reading', 'Night Finished']);
+    expect(READING_KINDS.map((k) => k.label)).toEqual(['Weigh-in', 'Blood Pressure Reading', 'Thermometer Reading', 'Night Finished']);
   });
 
   test('history is the baseline; each new id once, oldest taken first; never twice', () => {

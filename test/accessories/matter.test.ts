@@ -33,8 +33,11 @@ describe('matterState: Matter units from the same readings', () => {
     expect(matterState(m('spo2_pct'), { value: 140, measuredAt: NOW }, NOW)?.attributes.measuredValue).toBe(10_000);
   });
 
-  test('only temperatures, percentages and sleep_state have a Matter form', () => {
-    expect(METRICS.filter((x) => x.matter).map((x) => x.key)).toEqual(['temperature_c', 'body_temperature_c', 'skin_temperature_c', 'fat_ratio_pct', 'spo2_pct', 'sleep_state']);
+  test('only temperatures, percentages, sleep_state and in_bed have a Matter form', () => {
+    expect(METRICS.filter((x) => x.matter).map((x) => x.key)).toEqual(['temperature_c', 'body_temperature_c', 'skin_temperature_c', 'fat_ratio_pct', 'spo2_pct', 'sleep_state', 'in_bed']);
+    // In bed: occupied from the in-bed event until the out-of-bed one, however long ago.
+    expect(matterState(m('in_bed'), { value: 1, measuredAt: NOW - 9 * 3600, text: 'in bed' }, NOW)?.attributes).toEqual({ occupancy: { occupied: true } });
+    expect(matterState(m('in_bed'), { value: 0, measuredAt: NOW - 60, text: 'out of bed' }, NOW)?.attributes).toEqual({ occupancy: { occupied: false } });
     for (const x of METRICS.filter((y) => !y.matter)) {
       expect(matterState(x, { value: 1, measuredAt: NOW }, NOW)).toBeUndefined();
     }

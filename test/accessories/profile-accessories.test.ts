@@ -5,7 +5,7 @@
  */
 import type { API, Service } from 'homebridge';
 
-import { MEASURED_AT_UUID, METRIC_KEYS, METRICS, metricByKey } from '../../src/metrics/catalog.js';
+import { LAST_SEEN_UUID, MEASURED_AT_UUID, METRIC_KEYS, METRICS, metricByKey } from '../../src/metrics/catalog.js';
 import { isValidHomeKitName, profileDisplayName } from '../../src/accessories/names.js';
 import type { GroupContext } from '../../src/accessories/group-accessory.js';
 import { ProfileAccessories } from '../../src/accessories/profile-accessories.js';
@@ -43,20 +43,27 @@ function serviceOf(p: ProfileAccessories, key: string): Service | undefined {
 const C = () => api.hap.Characteristic;
 
 describe('the metric catalog', () => {
-  test('covers the 30 seed keys exactly once, each with its own fixed custom UUID', () => {
+  test('covers the 30 seed keys, the 30 keys of issue 14 and in_bed exactly once, each with its own fixed custom UUID', () => {
     expect(METRICS.map((m) => m.key)).toEqual(METRIC_KEYS);
-    expect(new Set(METRIC_KEYS).size).toBe(30);
+    expect(new Set(METRIC_KEYS).size).toBe(61);
     const uuids = METRICS.map((m) => m.uuid);
-    expect(new Set([...uuids, MEASURED_AT_UUID]).size).toBe(31);
+    expect(new Set([...uuids, MEASURED_AT_UUID, LAST_SEEN_UUID]).size).toBe(63);
+    expect(metricByKey('in_bed')!.uuid).toBe('2B2900B0-25B4-4CDE-A742-8509B937C2A3');
+    // Numbered in order: new rows continue the numbering, none was renumbered (in_bed has its own block).
+    const numbered = METRICS.filter((m) => m.key !== 'in_bed').map((m) => m.uuid);
+    expect(numbered).toEqual(numbered.map((_, i) => `2B29${(i + 1).toString(16).toUpperCase().padStart(4, '0')}-25B4-4CDE-A742-8509B937C2A3`));
     for (const u of uuids) {expect(u).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);}
     // Pinned: a published UUID must never change.
     expect(metricByKey('weight_kg')!.uuid).toBe('2B290001-25B4-4CDE-A742-8509B937C2A3');
     expect(metricByKey('sleep_respiratory_min_bpm')!.uuid).toBe('2B29001E-25B4-4CDE-A742-8509B937C2A3');
+    expect(metricByKey('steps_today')!.uuid).toBe('2B29001F-25B4-4CDE-A742-8509B937C2A3');
+    expect(metricByKey('weight_goal_kg')!.uuid).toBe('2B29003C-25B4-4CDE-A742-8509B937C2A3');
+    expect(LAST_SEEN_UUID).toBe('2B290101-25B4-4CDE-A742-8509B937C2A3');
   });
 
-  test('temperatures are temperature sensors, percentages humidity sensors, sleep_state an occupancy sensor, the rest light sensors', () => {
+  test('temperatures are temperature sensors, percentages humidity sensors, sleep_state and in_bed occupancy sensors, the rest light sensors', () => {
     for (const m of METRICS) {
-      const expected = m.unit === '°C' ? 'TemperatureSensor' : m.unit === '%' ? 'HumiditySensor' : m.key === 'sleep_state' ? 'OccupancySensor' : 'LightSensor';
+      const expected = m.unit === '°C' ? 'TemperatureSensor' : m.unit === '%' ? 'HumiditySensor' : m.key === 'sleep_state' || m.key === 'in_bed' ? 'OccupancySensor' : 'LightSensor';
       expect([m.key, m.homekit]).toEqual([m.key, expected]);
     }
   });
@@ -93,6 +100,14 @@ describe('services', () => {
     const sleep = serviceOf(p, 'sleep_state')!;
     expect(sleep.getCharacteristic(C().OccupancyDetected).value).toBe(1);
     expect(valueOf(sleep, metricByKey('sleep_state')!.uuid)).toBe('deep');
+  });
+
+  test('height: the light sensor shows centimetres (168 lux, not "2 lux"), the exact value stays in metres', () => {
+    const p = profile();
+    p.apply(new Map([['height_m', at(1.68)]]), NOW, 0);
+    const height = serviceOf(p, 'height_m')!;
+    expect(height.getCharacteristic(C().CurrentAmbientLightLevel).value).toBe(168);
+    expect(valueOf(height, metricByKey('height_m')!.uuid)).toBe(1.68);
   });
 
   test('props accept real extremes without a single HAP warning: 0 s of REM, 250 kg, 35 °C, SpO2 100 %, 0 wake-ups', () => {

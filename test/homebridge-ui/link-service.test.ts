@@ -28,7 +28,7 @@ function tokenReply(userid: string, n = 1, scope = 'user.info,user.metrics,user.
 }
 
 function start(profile = 'Alice') {
-  return service.start({ profile, ...CLIENT, redirectUri: REDIRECT });
+  return service.start({ profile, ...CLIENT, callbackUrl: REDIRECT });
 }
 
 /** Starts a link and finishes it with the redirected URL, Withings answering `reply`. */
@@ -64,9 +64,10 @@ test('start: a consent URL with a fresh random state, the callback URL and the f
 });
 
 test('start refuses without client id / secret or profile, with a sentence saying what to do', () => {
-  expect(() => service.start({ profile: 'Alice', redirectUri: REDIRECT })).toThrow(/Enter the Client ID and Secret/);
-  expect(() => service.start({ ...CLIENT, redirectUri: REDIRECT })).toThrow(/Add the profile/);
-  expect(() => service.start({ profile: 'Alice', ...CLIENT, redirectUri: 'nope' })).toThrow(/callback URL is not a valid address/);
+  expect(() => service.start({ profile: 'Alice', callbackUrl: REDIRECT })).toThrow(/Enter the Client ID and Secret/);
+  expect(() => service.start({ ...CLIENT, callbackUrl: REDIRECT })).toThrow(/Add the profile/);
+  expect(() => service.start({ profile: 'Alice', ...CLIENT, callbackUrl: 'nope' })).toThrow(/"Callback URL" is not a valid address/);
+  expect(() => service.start({ profile: 'Alice', ...CLIENT })).toThrow(/address of this Homebridge UI is unknown/);
 });
 
 test('link: the code is exchanged once, server-side, and the grant lands in the token store (0600), never in the reply', async () => {
@@ -95,15 +96,73 @@ test('link: the code is exchanged once, server-side, and the grant lands in the 
   expect(JSON.stringify(status)).not.toMatch(/acc-|ref-|secret/);
 });
 
-test('the manual way: a pasted address (even of a page that failed), a query string, or the bare code', async () => {
-  expect(parseRedirect('http://127.0.0.1:1/x/callback.html?code=c0de1234&state=s1', '')).toEqual({ code: 'c0de1234', state: 's1', error: undefined });
-  expect(parseRedirect('?state=s1&code=c0de1234', '')).toMatchObject({ code: 'c0de1234', state: 's1' });
-  expect(parseRedirect('c0de1234abcd', 's9')).toEqual({ code: 'c0de1234abcd', state: 's9' });
-  expect(parseRedirect('https://x/cb?error=access_denied&state=s1', '')).toMatchObject({ error: 'access_denied', state: 's1' });
+test('the manual way: a pasted address (even of a page that failed) or its query string', async () => {
+  expect(parseRedirect('http://127.0.0.1:1/x/callback.html?code=c0de1234&state=s1')).toEqual({ code: 'c0de1234', state: 's1', error: undefined });
+  expect(parseRedirect('?state=s1&code=c0de1234')).toMatchObject({ code: 'c0de1234', state: 's1' });
+  expect(parseRedirect('https://x/cb?error=access_denied&state=s1')).toMatchObject({ error: 'access_denied', state: 's1' });
+  expect(parseRedirect('c0de1234abcd')).toEqual({});
 
   const { state } = start();
   nock(API).post('/v2/oauth2').once().reply(200, tokenReply('1001001'));
-  await expect(service.complete({ state, input: 'abcdef0123456789' })).resolves.toMatchObject({ status: 'linked' });
+  await expect(service.complete({ state, input: `  ?code=abcdef0123456789&state=${state}  ` })).resolves.toMatchObject({ status: 'linked' });
+});
+
+test('an address without state (or a bare code) never borrows the attempt state of the paste box', async () => {
+  // 17.5: a crafted address with someone else's code and no state must not complete a link.
+  const { state } = start();
+  await expect(service.complete({ state, input: `${REDIRECT}?code=someone-elses-code` })).rejects.toThrow(/has no "state="/);
+  await expect(service.complete({ state, input: 'someone-elses-code-123' })).rejects.toThrow(/Paste the whole address/);
+  expect(nock.pendingMocks()).toEqual([]);
+  // The attempt is still usable with its own address.
+  nock(API).post('/v2/oauth2').once().reply(200, tokenReply('1001001'));
+  await expect(service.complete({ state, input: `${REDIRECT}?code=abcdef0123456789&state=${state}` })).resolves.toMatchObject({ status: 'linked' });
+});
+
+test('the redirect URI is the one the server builds from the settings, never one the page sends', () => {
+  // 17.11: a finished `redirectUri` from the page is ignored.
+  const forged = service.start({ profile: 'Alice', ...CLIENT, origin: 'http://192.168.1.20:8581', redirectUri: 'https://evil.example/steal' } as never);
+  expect(forged.redirectUri).toBe('http://192.168.1.20:8581/api/plugins/settings-ui/homebridge-withings/callback.html');
+  expect(new URL(forged.url).searchParams.get('redirect_uri')).toBe(forged.redirectUri);
+  const viaBase = service.start({ profile: 'Alice', ...CLIENT, baseUrl: 'https://hb.example.com/', origin: 'http://192.168.1.20:8581' });
+  expect(viaBase.redirectUri).toBe(REDIRECT);
+  const hosted = service.start({ profile: 'Alice', ...CLIENT, callbackUrl: 'https://homebridge-withings.github.io/homebridge-withings/callback.html', baseUrl: 'https://hb.example.com' });
+  expect(hosted.redirectUri).toBe('https://homebridge-withings.github.io/homebridge-withings/callback.html');
+  expect(() => service.start({ profile: 'Alice', ...CLIENT, origin: 'http://192.168.1.20:8581/evil/path' })).toThrow(/address of this Homebridge UI is unknown/);
+});
+
+test('status: the callback URL to register and, in words, whether Withings accepts it', async () => {
+  const local = (await service.status({ profiles: [], origin: 'http://192.168.1.20:8581' })).callback;
+  expect(local).toMatchObject({ url: 'http://192.168.1.20:8581/api/plugins/settings-ui/homebridge-withings/callback.html', accepted: false });
+  expect(local.problems).toEqual(['it does not start with https://', 'it contains an IP address', 'it uses port 8581 (Withings allows only 80 and 443)']);
+  expect(local.hosted).toBe('https://homebridge-withings.github.io/homebridge-withings/callback.html');
+  const proxy = (await service.status({ profiles: [], baseUrl: 'https://hb.example.com', origin: 'http://192.168.1.20:8581' })).callback;
+  expect(proxy).toMatchObject({ url: REDIRECT, accepted: true, problems: [] });
+  const lan = (await service.status({ profiles: [], origin: 'https://homebridge.local' })).callback;
+  expect(lan.problems).toEqual(['"homebridge.local" is a name of the home network that Withings cannot reach']);
+  const bad = (await service.status({ profiles: [], callbackUrl: 'https://x.example/cb#frag' })).callback;
+  expect(bad).toMatchObject({ accepted: false, error: '"Callback URL" must not contain a "#" fragment (Withings drops it)' });
+});
+
+test('status: the settings are checked as the plugin checks them at start-up (never quoting the secret)', async () => {
+  const reply = await service.status({ profiles: ['Alice', 'alice'], config: { client_id: '', client_secret: 'the-secret-value', profiles: ['Alice', 'alice'] } });
+  expect(reply.configErrors).toEqual([
+    '"client_id" is missing: enter the Client ID of your Withings developer app',
+    '"profiles" lists "alice" twice: each profile name must be unique',
+  ]);
+  expect(JSON.stringify(reply)).not.toContain('the-secret-value');
+  expect((await service.status({ profiles: ['Alice'], config: { client_id: 'a', client_secret: 'b', profiles: ['Alice'] } })).configErrors).toEqual([]);
+});
+
+test('status: a reason from the plugin is redacted before it reaches the page (tokens of the token files)', async () => {
+  await link('Alice', tokenReply('1001001'));
+  const record = JSON.parse(readFileSync(file('1001001'), 'utf8'));
+  writeFileSync(join(storage, 'withings', '.status.json'), JSON.stringify({
+    profiles: { Alice: { state: 'needs-relink', userid: '1001001', since: record.updated_at + 1, reason: `refresh failed for ${record.refresh_token} (access_token=abc123secretvalue)` } },
+  }));
+  const reply = await service.status({ profiles: ['Alice'] });
+  expect(reply.profiles[0]).toMatchObject({ state: 'needs-relink' });
+  expect(reply.profiles[0]!.reason).not.toContain(record.refresh_token);
+  expect(reply.profiles[0]!.reason).not.toContain('abc123secretvalue');
 });
 
 test('state mismatch: an address of another attempt is refused without an exchange', async () => {
@@ -117,7 +176,7 @@ test('state mismatch: an address of another attempt is refused without an exchan
 test('a state older than its lifetime is refused', async () => {
   const { state } = start();
   await clock.advance(STATE_TTL_MS + 1);
-  await expect(service.complete({ state, input: 'abcdef0123456789' })).rejects.toThrow(/expired/);
+  await expect(service.complete({ state, input: `${REDIRECT}?code=abcdef0123456789&state=${state}` })).rejects.toThrow(/expired/);
 });
 
 test('denied on the Withings page', async () => {
@@ -140,7 +199,7 @@ test.each([
 test('Withings unreachable: a network sentence', async () => {
   const { state } = start();
   // No interceptor: nock refuses the connection, as a network without internet would.
-  await expect(service.complete({ state, input: 'abcdef0123456789' })).rejects.toThrow(/Could not reach Withings .*internet connection/);
+  await expect(service.complete({ state, input: `${REDIRECT}?code=abcdef0123456789&state=${state}` })).rejects.toThrow(/Could not reach Withings .*internet connection/);
 });
 
 test('re-linking a profile to a different person asks first; yes replaces, no keeps', async () => {
@@ -188,14 +247,18 @@ test('a link made with another Withings app needs re-linking', async () => {
   expect(status.profiles[0]).toMatchObject({ state: 'needs-relink', reason: expect.stringContaining('another Withings app') });
 });
 
-test('unlink deletes the grant (revoking notification subscriptions first) and its chart history, and leaves other profiles alone', async () => {
+test('unlink deletes the grant (revoking the plugin\'s own notification subscriptions first, not other tools\') and its chart history, and leaves other profiles alone', async () => {
   await link('Alice', tokenReply('1001001'));
   await link('Bob', tokenReply('2002002'));
   const history = (userid: string): string => file(userid).replace(/\.json$/, '.history.json');
   writeFileSync(history('1001001'), '{}');
   writeFileSync(history('2002002'), '{}');
   const revoked: string[] = [];
-  nock(API).post('/notify', (b) => (b as Record<string, string>).action === 'list').reply(200, { status: 0, body: { profiles: [{ appli: 1, callbackurl: 'https://x/hook', expires: 2147483647 }] } });
+  nock(API).post('/notify', (b) => (b as Record<string, string>).action === 'list').reply(200, { status: 0, body: { profiles: [
+    { appli: 1, callbackurl: 'https://x/hook', expires: 2147483647, comment: 'homebridge-withings' },
+    { appli: 50, callbackurl: 'https://not.my.callback/url', expires: 2147483647, comment: null },
+    { appli: 4, callbackurl: 'https://www.withings.com', expires: 2147483647, comment: 'My notification subscription' },
+  ] } });
   nock(API).post('/notify', (b) => {
     revoked.push(`${(b as Record<string, string>).action} ${(b as Record<string, string>).appli}`);
     return true;
@@ -227,4 +290,19 @@ test('a renamed profile: its link moves to the new name (same Withings user), un
   const status = await service.status({ profiles: ['Alicia', 'Bob'] });
   expect(status.profiles.map((p) => [p.name, p.state])).toEqual([['Alicia', 'linked'], ['Bob', 'linked']]);
   expect(status.otherLinks).toEqual([]);
+});
+
+test('status: the plugin\'s notification record for the linked user, in the page\'s words, secrets masked', async () => {
+  await link('Alice', tokenReply('1001001'));
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(storage, 'withings', '.status.json'), JSON.stringify({ updated_at: 1, profiles: { Alice: {
+    state: 'linked', userid: '1001001', since: 1, last_sync: 2,
+    notifications: { state: 'failing', applis: [1, 50, 51], callback: 'https://hb.example.com/withings/0123…', reason: 'Withings refused the callback URL https://hb.example.com/withings/0123… (status 293): it could not reach it', action: 'Check that …', last_received: 1764576000, last_appli: 50 },
+  } } }));
+  const status = await service.status({ profiles: ['Alice'] });
+  expect(status.profiles[0].notifications).toEqual({
+    state: 'failing', applis: [1, 50, 51], callback: 'https://hb.example.com/withings/0123…',
+    reason: 'Withings refused the callback URL https://hb.example.com/withings/0123… (status 293): it could not reach it', action: 'Check that …',
+    lastReceived: 1764576000, lastAppli: 50,
+  });
 });

@@ -32,7 +32,7 @@ async function consent(authorizeUrl: string, userid: string, decision: 'allow' |
 }
 
 async function link(profile: string, userid: string, client = CLIENT) {
-  const { url, state } = await ui.request<{ url: string; state: string }>('/link/start', { profile, ...client, redirectUri: REDIRECT });
+  const { url, state } = await ui.request<{ url: string; state: string }>('/link/start', { profile, ...client, callbackUrl: REDIRECT });
   const redirected = await consent(url, userid);
   return { state, redirected, result: await ui.request<{ status: string; userid?: string; confirmId?: string }>('/link/complete', { state, input: redirected }) };
 }
@@ -84,8 +84,8 @@ test('link two profiles: grants in the token store (0600), none in config.json o
 });
 
 test('the address of another attempt (state mismatch) is refused', async () => {
-  const first = await ui.request<{ url: string; state: string }>('/link/start', { profile: 'Alice', ...CLIENT, redirectUri: REDIRECT });
-  const second = await ui.request<{ url: string; state: string }>('/link/start', { profile: 'Bob', ...CLIENT, redirectUri: REDIRECT });
+  const first = await ui.request<{ url: string; state: string }>('/link/start', { profile: 'Alice', ...CLIENT, callbackUrl: REDIRECT });
+  const second = await ui.request<{ url: string; state: string }>('/link/start', { profile: 'Bob', ...CLIENT, callbackUrl: REDIRECT });
   const redirected = await consent(first.url, ALICE);
   expect(await failure(ui.request('/link/complete', { state: second.state, input: redirected }))).toMatch(/another link attempt/);
   expect(existsSync(tokenFile(ALICE))).toBe(false);
@@ -95,7 +95,7 @@ test('a used code (the same address twice) and an expired code (older than 30 s)
   const { state, redirected } = await link('Alice', ALICE);
   expect(await failure(ui.request('/link/complete', { state, input: redirected }))).toMatch(/expired, was already used/);
 
-  const { url, state: s2 } = await ui.request<{ url: string; state: string }>('/link/start', { profile: 'Bob', ...CLIENT, redirectUri: REDIRECT });
+  const { url, state: s2 } = await ui.request<{ url: string; state: string }>('/link/start', { profile: 'Bob', ...CLIENT, callbackUrl: REDIRECT });
   const late = await consent(url, BOB);
   simNow += 31_000; // Withings codes die after 30 s
   expect(await failure(ui.request('/link/complete', { state: s2, input: late }))).toMatch(/codes are valid for 30 seconds/);
@@ -109,7 +109,7 @@ test('a wrong client secret is explained', async () => {
 });
 
 test('denied on the consent page', async () => {
-  const { url, state } = await ui.request<{ url: string; state: string }>('/link/start', { profile: 'Alice', ...CLIENT, redirectUri: REDIRECT });
+  const { url, state } = await ui.request<{ url: string; state: string }>('/link/start', { profile: 'Alice', ...CLIENT, callbackUrl: REDIRECT });
   const redirected = await consent(url, ALICE, 'deny');
   expect(await failure(ui.request('/link/complete', { state, input: redirected }))).toMatch(/Access was denied/);
 });
@@ -135,6 +135,17 @@ test('unlink deletes the grant', async () => {
   expect(existsSync(tokenFile(ALICE))).toBe(false);
   const status = await ui.request<{ profiles: { state: string }[] }>('/status', { profiles: ['Alice'] });
   expect(status.profiles[0].state).toBe('unlinked');
+});
+
+test('without HOMEBRIDGE_STORAGE_PATH the server refuses to read or write links (never a relative folder)', async () => {
+  const orphan = await UiServer.start(storage, { HOMEBRIDGE_STORAGE_PATH: '', WITHINGS_API_BASE: sim.url, WITHINGS_AUTH_BASE: sim.url });
+  try {
+    expect(await failure(orphan.request('/status', { profiles: ['Alice'] }))).toMatch(/did not say where the Homebridge storage folder is/);
+    expect(await failure(orphan.request('/link/start', { profile: 'Alice', ...CLIENT, callbackUrl: REDIRECT }))).toMatch(/HOMEBRIDGE_STORAGE_PATH/);
+    expect(existsSync(join(process.cwd(), 'withings'))).toBe(false);
+  } finally {
+    await orphan.close();
+  }
 });
 
 test('the server exits when the settings close (IPC disconnect)', async () => {

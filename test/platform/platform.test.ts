@@ -52,6 +52,16 @@ function serveAccount(times = 1, groups: unknown[] = fixture('home-assistant/mea
     record('/v2/sleep')(uri, raw);
     return reply({ series: [], more: false, offset: 0 });
   });
+  nock(BASE).post('/v2/measure').times(times).reply(200, (uri, raw) => {
+    record('/v2/measure')(uri, raw);
+    return reply({ activities: [], more: false, offset: 0 });
+  });
+  // Goals and devices are read at the first sync only (then hourly / every 6 h).
+  nock(BASE).post('/v2/user').times(2).reply(200, (uri, raw) => {
+    record('/v2/user')(uri, raw);
+    const body = typeof raw === 'string' ? Object.fromEntries(new URLSearchParams(raw)) : raw as Record<string, string>;
+    return body.action === 'getgoals' ? fixture('aiowithings/goals.json') : fixture('aiowithings/device.json');
+  });
 }
 
 function start(config: Record<string, unknown> = SEED, cached: PlatformAccessory[] = []): WithingsPlatform {
@@ -113,6 +123,39 @@ test('an invalid config does nothing at all: one error line, no timers, no acces
   expect(published()).toEqual([]);
 });
 
+test('a refused config shows as a fault on the cached sensors (values, names, accessories untouched) and the log says why', async () => {
+  await store().write(grant());
+  serveAccount();
+  start();
+  await run();
+  expect(status('weight_kg')).toEqual({ active: true, fault: 0 });
+  const cache = published().map(roundTrip);
+  const before = cache.map((a) => [a.UUID, a.displayName, a.services.length]);
+  api.fire('shutdown');
+  nock.cleanAll();
+
+  start({ ...SEED, profiles: ['Alice', 'alice'] }, cache); // refused at start
+  await run();
+  expect(value('weight_kg')).toBe(70);
+  expect(status('weight_kg')).toEqual({ active: false, fault: 1 });
+  const faults = published().flatMap((a) => a.services.filter((sv) => sv.testCharacteristic(api.hap.Characteristic.StatusFault)));
+  expect(faults.length).toBeGreaterThan(1);
+  expect(faults.every((sv) => sv.getCharacteristic(api.hap.Characteristic.StatusFault).value === 1)).toBe(true);
+  expect(published().map((a) => [a.UUID, a.displayName, a.services.length])).toEqual(before);
+  expect(lines('error')).toEqual([expect.stringContaining('"profiles" lists "alice" twice')]);
+  expect(lines('warn')).toEqual([`${faults.length} cached sensors show a fault in the Home app until the configuration is fixed (see the error above).`]);
+  expect(clock.timers()).toEqual([]);
+  expect(requests).toHaveLength(6); // only the first, valid run's sync (issue 14's first sync: 6 calls)
+
+  // Fixed and restarted: the fault clears from the profile's health.
+  api.fire('shutdown');
+  const again = published().map(roundTrip);
+  serveAccount();
+  start(SEED, again);
+  await run();
+  expect(status('weight_kg')).toEqual({ active: true, fault: 0 });
+});
+
 test('unlinked: one info line; when the settings UI writes a grant, the profile syncs without a restart', async () => {
   start();
   await run();
@@ -133,20 +176,25 @@ test('syncs at start, then every update_interval, incrementally, never calling W
   start({ ...SEED, update_interval: 60 });
   await run();
   expect(value('weight_kg')).toBe(70);
-  expect(requests.map((r) => r.path)).toEqual(['/measure', '/v2/sleep', '/v2/sleep']);
+  expect(requests.map((r) => `${r.path} ${r.body.action}`)).toEqual([
+    '/measure getmeas', '/v2/sleep getsummary', '/v2/sleep get', '/v2/measure getactivity', '/v2/user getgoals', '/v2/user getdevice',
+  ]);
   expect(requests[0].body.lastupdate).toBeUndefined();
 
   // Reads between syncs are served from memory.
   service('weight_kg')!.getCharacteristic(api.hap.Characteristic.CurrentAmbientLightLevel).handleGetRequest();
   await clock.advance(59_000);
-  expect(requests).toHaveLength(3);
+  expect(requests).toHaveLength(6);
 
+  nock.cleanAll();
   serveAccount(1, fixture('home-assistant/measurements_1.json'));
   await clock.advance(1_000);
   await settle();
-  expect(requests).toHaveLength(6);
-  expect(requests[3].body.lastupdate).toBeDefined();
-  expect(requests[3].body.category).toBe('1');
+  // The steady state: 4 requests, every one incremental.
+  expect(requests.slice(6).map((r) => `${r.path} ${r.body.action}`)).toEqual(['/measure getmeas', '/v2/sleep getsummary', '/v2/sleep get', '/v2/measure getactivity']);
+  expect(requests[6].body.lastupdate).toBeDefined();
+  expect(requests[6].body.category).toBe('1');
+  expect(requests[9].body.lastupdate).toBeDefined();
 });
 
 test('a restart shows the last values before any Withings call', async () => {
@@ -230,14 +278,16 @@ test('a profile removed from the config: its accessories are removed', async () 
   start({ ...SEED, profiles: ['Alice', 'Bob'] });
   await run();
   const cache = published().map(roundTrip);
-  expect(cache.map((a) => a.displayName).sort()).toEqual(['Alice Body', 'Alice Heart', 'Alice Temperatures']);
+  // Activity and Sleep hold the goals (steps, sleep); the scale is the account's device.
+  expect(cache.map((a) => a.displayName).sort()).toEqual(['Alice Activity', 'Alice Body', 'Alice Heart', 'Alice Sleep', 'Alice Temperatures', 'Body Plus Scale']);
   api.fire('shutdown');
 
   serveAccount();
   start({ ...SEED, profiles: ['Bob'] }, cache);
   await run();
+  // The device goes too: no configured profile is linked to the account that lists it.
   expect(published()).toEqual([]);
-  expect(lines('info')).toContainEqual('Removed 3 accessories of profiles no longer configured.');
+  expect(lines('info')).toContainEqual('Removed 5 accessories of profiles no longer configured.');
 });
 
 test('a profile renamed with its link moved keeps its accessories (same UUIDs), under the new name', async () => {
@@ -254,7 +304,7 @@ test('a profile renamed with its link moved keeps its accessories (same UUIDs), 
   start({ ...SEED, profiles: ['Alicia'] }, cache);
   await run();
   expect(published().map((a) => a.UUID).sort()).toEqual(uuids);
-  expect(published().map((a) => a.displayName).sort()).toEqual(['Alicia Body', 'Alicia Heart', 'Alicia Temperatures']);
+  expect(published().map((a) => a.displayName).sort()).toEqual(['Alicia Activity', 'Alicia Body', 'Alicia Heart', 'Alicia Sleep', 'Alicia Temperatures', 'Body Plus Scale']);
   expect(service('weight_kg')?.getCharacteristic(api.hap.Characteristic.ConfiguredName).value).toBe('Alicia Weight');
   expect(lines('info').some((l) => /Removed/.test(l))).toBe(false);
 });
@@ -264,9 +314,10 @@ test('only selected measurements: a deselected one is never requested nor shown'
   serveAccount();
   start({ ...SEED, measurements: ['spo2_pct'] });
   await run();
-  expect(requests.map((r) => r.path)).toEqual(['/measure']);
+  // getdevice is not a measurement: the account's devices are always shown (batteries).
+  expect(requests.map((r) => `${r.path} ${r.body.action}`)).toEqual(['/measure getmeas', '/v2/user getdevice']);
   expect(requests[0].body.meastypes).toBe('54');
-  expect(published().map((a) => a.displayName)).toEqual(['Alice Heart']);
+  expect(published().map((a) => a.displayName)).toEqual(['Alice Heart', 'Body Plus Scale']);
   expect(service('spo2_pct')?.getCharacteristic(api.hap.Characteristic.CurrentRelativeHumidity).value).toBe(0.95);
   expect(service('weight_kg')).toBeUndefined();
   expect(metricByKey('spo2_pct')!.group).toBe('heart');

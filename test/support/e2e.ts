@@ -10,7 +10,7 @@ import { METRICS, type MetricDefinition, sourcesOf } from '../../src/metrics/cat
 import { exactValue, homeKitValue } from '../../src/accessories/hap-values.js';
 import { composeName } from '../../src/accessories/names.js';
 import type { MeasureGroup, SleepSummary } from '../../src/metrics/data.js';
-import { parseMeasureGroup, parseSleepSegments, parseSleepSummary } from '../../src/withings/types.js';
+import { parseActivityPage, parseGoals, parseMeasureGroup, parseSleepSegments, parseSleepSummary } from '../../src/withings/types.js';
 import { computeValues, type Reading } from '../../src/metrics/values.js';
 import { DEMO_PEOPLE, linkProfiles } from '../../tools/simulator/link.mjs';
 import { startSimulator } from '../../tools/simulator/server.mjs';
@@ -55,8 +55,10 @@ export async function startScenario(options: {
   config?: Record<string, unknown>;
   /** Runs against the simulator before Homebridge starts (e.g. to add a reading). */
   beforeStart?: (sim: Simulator) => Promise<void>;
+  /** Simulator options (e.g. `callbackCheck: 'lenient'` for loopback notification callbacks). */
+  sim?: Parameters<typeof startSimulator>[0];
 } = {}): Promise<Scenario> {
-  const sim = await startSimulator({});
+  const sim = await startSimulator(options.sim ?? {});
   await options.beforeStart?.(sim);
   const storage = mkdtempSync(join(tmpdir(), 'hb-e2e-'));
   const linked = options.linked ?? ['Alice', 'Bob'];
@@ -101,12 +103,16 @@ export async function restart(s: Scenario, waitFor?: RegExp): Promise<void> {
 /** The values the plugin's own rules give for what the simulator holds for a person now. */
 export async function expectedValues(sim: Simulator, person: Person, metrics: readonly MetricDefinition[] = METRICS): Promise<Map<string, Reading>> {
   const data = await control<RawData>(sim, `data/${PEOPLE[person]}`);
+  const now = Math.floor(Date.now() / 1000);
   return computeValues({
     groups: data.measuregrps.map(parseMeasureGroup).filter((g): g is MeasureGroup => g !== undefined),
     summaries: data.sleep_summaries.map(parseSleepSummary).filter((x): x is SleepSummary => x !== undefined),
     segments: parseSleepSegments({ series: data.sleep_segments }),
+    activities: parseActivityPage({ activities: data.activities }, now).activities,
+    // The goals' "measured at" is when the plugin read them; only the values are compared.
+    goals: { goals: parseGoals({ goals: data.goals }), seenAt: now },
     timezone: data.timezone,
-  }, sourcesOf(metrics), Math.floor(Date.now() / 1000));
+  }, sourcesOf(metrics), now);
 }
 
 const PRIMARY: Record<MetricDefinition['homekit'], string> = {
@@ -135,3 +141,16 @@ export function expectedOnBridge(metric: MetricDefinition, reading: Reading): Sh
 }
 
 export { readBridge };
+
+/** A free loopback port (for the notification listener of a scenario). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

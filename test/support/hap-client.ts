@@ -44,6 +44,7 @@ export const HAP_TYPES = {
   StatusFault: '77',
   ProgrammableSwitchEvent: '73',
   ContactSensorState: '6A',
+  StatusLowBattery: '79',
   AccessoryInformation: '3E',
 } as const;
 

@@ -4,7 +4,7 @@
  * recorded so tests can assert that HAP never complains.
  */
 import { EventEmitter } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,11 +29,19 @@ export interface TestApi extends API {
   fire(event: 'didFinishLaunching' | 'shutdown'): void;
 }
 
+/** Storage folders `createApi()` made itself: removed after the test file (tests clean up their temp folders). */
+const madeHere: string[] = [];
+afterAll(() => {
+  for (const dir of madeHere.splice(0)) {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /**
  * The plugin-facing surface of Homebridge 2.1's HomebridgeAPI (same HAP-NodeJS, same
  * PlatformAccessory class), with a fresh storage folder. Registrations are kept in `published`.
  */
-export function createApi(storagePath = mkdtempSync(join(tmpdir(), 'hb-storage-'))): TestApi {
+export function createApi(storagePath = tempStorage()): TestApi {
   // Homebridge's User class can be pointed at one folder per process; tests need one per test.
   const user = {
     storagePath: () => storagePath,
@@ -67,6 +75,12 @@ export function createApi(storagePath = mkdtempSync(join(tmpdir(), 'hb-storage-'
     fire: (event: string) => emitter.emit(event),
   });
   return api as unknown as TestApi;
+}
+
+function tempStorage(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hb-storage-'));
+  madeHere.push(dir);
+  return dir;
 }
 
 /** What Homebridge would write to and read back from its accessory cache. */

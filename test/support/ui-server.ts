@@ -38,7 +38,8 @@ export class UiServer {
   static async start(storagePath: string, env: Record<string, string> = {}): Promise<UiServer> {
     const child = fork(UI_SERVER, [], {
       silent: true,
-      env: { ...process.env, ...env, HOMEBRIDGE_STORAGE_PATH: storagePath, HOMEBRIDGE_CONFIG_PATH: join(storagePath, 'config.json'), HOMEBRIDGE_UI_VERSION: '5.10.0' },
+      // `env` comes last so a test can take a variable away (e.g. HOMEBRIDGE_STORAGE_PATH: '').
+      env: { ...process.env, HOMEBRIDGE_STORAGE_PATH: storagePath, HOMEBRIDGE_CONFIG_PATH: join(storagePath, 'config.json'), HOMEBRIDGE_UI_VERSION: '5.10.0', ...env },
     });
     const server = new UiServer(child);
     await new Promise<void>((resolve, reject) => {

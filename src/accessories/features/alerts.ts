@@ -47,7 +47,8 @@ export class AlertSensors implements GroupFeature {
     const mine = this.alerts.filter((a) => a.metric.group === group.group);
     const S = this.hap.Service.ContactSensor;
     const C = this.hap.Characteristic;
-    for (const service of group.accessory.services.filter((s) => s.UUID === S.UUID)) {
+    // Only alert sensors (other features, such as goals, have contact sensors of their own).
+    for (const service of group.accessory.services.filter((s) => s.UUID === S.UUID && s.subtype?.startsWith('alert:'))) {
       if (!mine.some((a) => alertSubtype(a) === service.subtype)) {
         group.accessory.removeService(service);
       }

@@ -4,6 +4,7 @@
  */
 import type { FeatureContext, FeatureFactory, GroupFeature } from '../feature.js';
 import { AlertSensors } from './alerts.js';
+import { GoalSensors } from './goals.js';
 import { MatterSensors } from './matter.js';
 import { ReadingEvents } from './reading-events.js';
 import { PLATFORM_NAME, PLUGIN_NAME } from '../../settings.js';
@@ -11,6 +12,7 @@ import { PLATFORM_NAME, PLUGIN_NAME } from '../../settings.js';
 export const FEATURES: readonly FeatureFactory[] = [
   (ctx) => new ReadingEvents(ctx.hap, ctx.metrics, ctx.readingEvents, ctx.log),
   (ctx) => new AlertSensors(ctx.hap, ctx.alerts),
+  (ctx) => new GoalSensors(ctx.hap, ctx.metrics),
   (ctx) => ctx.matter && new MatterSensors(ctx.matter, { plugin: PLUGIN_NAME, platform: PLATFORM_NAME }, ctx.metrics, ctx.log, ctx.nowSeconds, ctx.version),
 ];
 

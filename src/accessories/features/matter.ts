@@ -12,7 +12,7 @@ import type { API, MatterAccessory } from 'homebridge';
 import type { Reading } from '../../metrics/values.js';
 import type { MetricDefinition } from '../../metrics/catalog.js';
 import { describeError } from '../../util/log.js';
-import { sleepOccupancy } from '../hap-values.js';
+import { occupancy } from '../hap-values.js';
 import { composeName } from '../names.js';
 import type { GroupFeature } from '../feature.js';
 import type { GroupAccessory } from '../group-accessory.js';
@@ -41,7 +41,7 @@ export function matterState(metric: MetricDefinition, reading: Reading | undefin
         attributes: { measuredValue: reading === undefined ? null : clamp(Math.round(reading.value * 100), 0, 10_000) },
       };
     case 'OccupancySensor':
-      return { cluster: 'occupancySensing', attributes: { occupancy: { occupied: sleepOccupancy(reading, nowSeconds) === 1 } } };
+      return { cluster: 'occupancySensing', attributes: { occupancy: { occupied: occupancy(metric, reading, nowSeconds) === 1 } } };
     default:
       return undefined;
   }

@@ -1,0 +1,62 @@
+/**
+ * The public address Withings calls (`notifications.url`), checked against Withings' callback-URL
+ * rules (docs/withings-api.md#callback-urls): https, no IP address, no localhost, port 80 or 443, at
+ * most 255 characters once the secret is appended. A simulator (`WITHINGS_API_BASE` set) also
+ * accepts http and loopback addresses. Pure.
+ */
+import { isIP } from 'node:net';
+
+/** Length of the secret path segment (40 hex characters) plus its slash. */
+export const SECRET_SEGMENT_LENGTH = 41;
+export const MAX_CALLBACK_URL_LENGTH = 255;
+
+export type UrlCheck = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly error: string };
+
+const LOCAL_NAMES = /^(localhost|localhost\.localdomain|.+\.localhost)$/i;
+
+/** Checks `notifications.url`; the accepted form has no trailing slash, query or fragment. */
+export function checkNotifyUrl(raw: unknown, options: { simulator: boolean }): UrlCheck {
+  const key = '"notifications.url"';
+  if (typeof raw !== 'string' || raw.trim() === '') {
+    return { ok: false, error: `${key} is missing: enter the public https address at which Withings reaches this plugin, e.g. "https://homebridge.example.com/withings"` };
+  }
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return { ok: false, error: `${key} is not a valid URL: "${raw}" (expected e.g. "https://homebridge.example.com/withings")` };
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    return { ok: false, error: `${key} must not contain a query string, a fragment or credentials` };
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!options.simulator) {
+    if (url.protocol !== 'https:') {
+      return { ok: false, error: `${key} must start with https:// (Withings calls only https addresses; got "${url.protocol}")` };
+    }
+    if (isIP(host) !== 0) {
+      return { ok: false, error: `${key} must use a host name, not an IP address (Withings refuses IP addresses)` };
+    }
+    if (LOCAL_NAMES.test(host)) {
+      return { ok: false, error: `${key} must be a public host name, not localhost (Withings refuses localhost)` };
+    }
+    if (url.port !== '' && url.port !== '443') {
+      return { ok: false, error: `${key} must use port 443 (Withings allows only ports 80 and 443, and https is 443; got ${url.port})` };
+    }
+  } else if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return { ok: false, error: `${key} must start with https:// or http:// (got "${url.protocol}")` };
+  }
+  const clean = url.toString().replace(/\/+$/, '');
+  if (clean.length + SECRET_SEGMENT_LENGTH > MAX_CALLBACK_URL_LENGTH) {
+    return { ok: false, error: `${key} is too long: Withings accepts at most ${MAX_CALLBACK_URL_LENGTH} characters and the plugin appends ${SECRET_SEGMENT_LENGTH}` };
+  }
+  return { ok: true, url: clean };
+}
+
+/** The callback URL registered at Withings: the public address plus the secret path segment. */
+export const callbackUrlOf = (url: string, secret: string): string => `${url}/${secret}`;
+
+/** A callback URL fit for logs and the settings page: the secret shortened to its first 4 characters. */
+export function maskCallbackUrl(callbackUrl: string, secret: string): string {
+  return callbackUrl.split(secret).join(`${secret.slice(0, 4)}…`);
+}
