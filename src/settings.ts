@@ -15,6 +15,12 @@ export const DEFAULT_NOTIFY_PORT = 8582;
 /** Sub-folder of the Homebridge storage path that holds one token file per linked Withings user. */
 export const TOKEN_DIR_NAME = 'withings';
 
+/**
+ * Each linked Withings user's chart history, next to its token file: `<userid>.history.json`. The
+ * dot keeps it from looking like a token file (`<userid>.json`) to the token-folder watcher.
+ */
+export const historyFileName = (userid: string): string => `${userid}.history.json`;
+
 /** Path, under the Config UI X origin (or `base_url`), of the page Withings redirects back to. */
 export const CALLBACK_PATH = `/api/plugins/settings-ui/${PLUGIN_NAME}/callback.html`;
 

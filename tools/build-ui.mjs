@@ -12,7 +12,8 @@ const to = 'dist/homebridge-ui/public';
 cpSync(from, to, { recursive: true, filter: (src) => !src.endsWith('.ts') });
 // One callback page: the file the project hosts on GitHub Pages is also the one the plugin serves.
 cpSync('docs/callback.html', `${to}/callback.html`);
-const entries = ['ui.ts'].filter((f) => existsSync(`${from}/${f}`)).map((f) => `${from}/${f}`);
+// dashboard.ts is its own entry: the charts (Chart.js) never weigh on the linking part.
+const entries = ['ui.ts', 'dashboard.ts'].filter((f) => existsSync(`${from}/${f}`)).map((f) => `${from}/${f}`);
 await build({
   entryPoints: entries,
   outdir: to,

@@ -134,6 +134,43 @@ export interface UnlinkReply {
   readonly userid?: string;
 }
 
+export interface HistoryRequest {
+  /** The profiles of the form, in order (one card each). */
+  readonly profiles?: unknown;
+  /** The selected measurements (none: all). */
+  readonly measurements?: unknown;
+}
+
+/** One measurement's points, with what the page needs to label it (the page has no catalog). */
+export interface HistorySeries {
+  readonly key: string;
+  readonly label: string;
+  /** The catalog unit: kg, mmHg, bpm, s, %, count… */
+  readonly unit: string;
+  readonly decimals: number;
+  /** One point per day (nights, activity) rather than every reading. */
+  readonly daily: boolean;
+  /** [measured at (epoch s), value], oldest first. */
+  readonly points: readonly (readonly [number, number])[];
+}
+
+export interface ProfileHistory {
+  readonly name: string;
+  readonly userid?: string;
+  /** The profile's time zone (the days of the charts). */
+  readonly timezone?: string;
+  /** When the plugin last changed the history (epoch s). */
+  readonly updatedAt?: number;
+  /** Empty when there is no history yet (not linked, not synced, or the file missing or unreadable). */
+  readonly series: HistorySeries[];
+}
+
+export interface HistoryReply {
+  /** The server's clock (epoch s), for "measured 3 h ago". */
+  readonly now: number;
+  readonly profiles: ProfileHistory[];
+}
+
 /** Every route: its request body and its reply. Requests are `unknown`-typed where the page sends user input. */
 export interface Routes {
   '/status': { request: StatusRequest; reply: StatusReply };
@@ -142,6 +179,7 @@ export interface Routes {
   '/link/confirm': { request: ConfirmRequest; reply: ConfirmReply };
   '/link/move': { request: MoveRequest; reply: MoveReply };
   '/unlink': { request: UnlinkRequest; reply: UnlinkReply };
+  '/history': { request: HistoryRequest; reply: HistoryReply };
 }
 
 export type Route = keyof Routes;

@@ -7,11 +7,11 @@
  * The server only writes NEW grants; the plugin is the only party that refreshes them.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { METRICS, metricByKey, scopeFor, type MetricDefinition } from '../metrics/catalog.js';
-import { CALLBACK_PATH, TOKEN_DIR_NAME } from '../settings.js';
+import { CALLBACK_PATH, historyFileName, TOKEN_DIR_NAME } from '../settings.js';
 import type {
   CallbackInfo,
   CallbackInputs,
@@ -231,6 +231,9 @@ export class LinkService {
       await this.revokeSubscriptions(previous);
     }
     await this.store.update(pending.previousUserid, (current) => (current && profileKey(current.profile) === profileKey(pending.profile) ? null : undefined));
+    if (!(await this.store.list()).records.some((r) => r.userid === pending.previousUserid)) {
+      await this.removeHistory(pending.previousUserid); // that person is no longer linked: their chart history goes too
+    }
     return this.linked(pending.profile, pending.grant);
   }
 
@@ -270,6 +273,7 @@ export class LinkService {
     for (const r of mine) {
       await this.revokeSubscriptions(r);
       await this.store.remove(r.userid);
+      await this.removeHistory(r.userid);
     }
     return { removed: mine.length > 0, userid: mine[0]?.userid };
   }
@@ -316,6 +320,11 @@ export class LinkService {
         throw e;
       }
     }
+  }
+
+  /** An unlinked user's chart history goes with the grant (the README promises it). */
+  private async removeHistory(userid: string): Promise<void> {
+    await rm(join(this.store.dir, historyFileName(userid)), { force: true });
   }
 
   private async readPluginStatus(): Promise<PluginStatusFile | undefined> {

@@ -10,6 +10,7 @@ import { HomebridgePluginUiServer, RequestError } from '@homebridge/plugin-ui-ut
 import { describeError } from '../util/log.js';
 import { redact } from '../withings/redact.js';
 import type { Route, Routes } from './contract.js';
+import { HistoryService } from './history-service.js';
 import { LinkService } from './link-service.js';
 import { LinkError } from './messages.js';
 
@@ -29,6 +30,7 @@ class WithingsUiServer extends HomebridgePluginUiServer {
       }
       return service;
     };
+    const history = service ? new HistoryService(service.store.dir) : undefined;
 
     /** Registers a route of the contract; failures become one sentence for the user, never a stack. */
     const route = <R extends Route>(path: R, fn: (body: Routes[R]['request']) => Promise<Routes[R]['reply']> | Routes[R]['reply']): void => {
@@ -52,6 +54,7 @@ class WithingsUiServer extends HomebridgePluginUiServer {
     route('/link/confirm', (b) => linkService().confirm(b));
     route('/link/move', (b) => linkService().move(b));
     route('/unlink', (b) => linkService().unlink(b));
+    route('/history', (b) => (history ? history.history(b) : { now: Math.floor(Date.now() / 1000), profiles: [] }));
     this.ready();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Keeps one account's data current with as few requests as possible: a full measure fetch first
  * (and once a day, to notice deleted groups), then only what changed (`lastupdate`); the sleep
- * summaries of the last two days, then only changes; the sleep stages of the last 6 hours; the
+ * summaries of the last 60 nights (for the chart history), then only changes; the sleep stages of the last 6 hours; the
  * activity rows of the last week, then only changes; goals hourly and devices every 6 hours
  * (`planRequests` in request-budget.ts decides which calls a sync makes).
  */
@@ -11,6 +11,7 @@ import { type Clock, epochSeconds } from '../util/clock.js';
 import { parseScopes } from '../withings/oauth.js';
 import type { ActivityDay, Goals, MeasureGroup, SleepSegment, SleepSummary, WithingsDevice } from '../metrics/data.js';
 import { type AccountData, FUTURE_SLACK_SECONDS, isUsableGroup, SLEEP_STATE_WINDOW_SECONDS } from '../metrics/values.js';
+import { HISTORY_NIGHTS } from '../metrics/history.js';
 import { planRequests, type SyncCall } from './request-budget.js';
 
 /** Activity rows kept (and read on the first sync): a week, enough for "today" in any time zone. */
@@ -47,6 +48,8 @@ export interface SyncReport {
   readonly summaries: readonly SleepSummary[];
   /** True for a full fetch (first sync or daily resync). */
   readonly full: boolean;
+  /** True when `groups` is every group the account has (a full measure fetch ran). */
+  readonly allGroups: boolean;
   readonly requests: number;
   /** The calls this sync made. */
   readonly calls?: readonly SyncCall[];
@@ -135,6 +138,7 @@ export class AccountSync {
     let requests = 0;
     let received: MeasureGroup[] = [];
     let receivedSummaries: SleepSummary[] = [];
+    let allGroups = false;
     const ignored = { n: 0 };
     const full = this.lastFull === undefined || started - this.lastFull >= FULL_RESYNC_SECONDS;
     const activityFields = this.needs.activityFields ?? [];
@@ -163,6 +167,7 @@ export class AccountSync {
         this.measureCursor = (reply.updatetime ?? started) - CURSOR_OVERLAP_SECONDS;
         if (full) {
           this.lastFull = started;
+          allGroups = true;
         }
       } else {
         missing.add('user.metrics');
@@ -174,7 +179,8 @@ export class AccountSync {
       missing.add('user.activity');
     } else {
       if (plan.includes('summaries')) {
-        const lastupdate = this.summaryCursor ?? started - SUMMARY_HORIZON_SECONDS;
+        // The first sync reaches back 60 nights for the chart history (one request, as before).
+        const lastupdate = this.summaryCursor ?? started - HISTORY_NIGHTS * 86_400;
         const reply = await this.api.getSleepSummaries({ lastupdate, dataFields: this.needs.summaryFields });
         requests += reply.requests;
         calls.push('summaries');
@@ -221,7 +227,7 @@ export class AccountSync {
       this.lastDevices = started;
     }
     this.everSynced = true;
-    return { groups: received, summaries: receivedSummaries, full, requests, calls, devices, missingScopes: [...missing], ignoredFuture: ignored.n };
+    return { groups: received, summaries: receivedSummaries, full, allGroups, requests, calls, devices, missingScopes: [...missing], ignoredFuture: ignored.n };
   }
 
   /** Keeps one row per day and source (a newer `modified` replaces it) for the last week; the newest row always stays. */

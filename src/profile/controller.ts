@@ -23,6 +23,7 @@ import type { ClientCredentials } from '../withings/oauth.js';
 import { GrantUnavailableError, TokenSession } from '../withings/session.js';
 import type { TokenRecord, TokenStore } from '../withings/token-store.js';
 import { AccountSync, type SyncReport } from './account-sync.js';
+import { HistoryRecorder } from './history-recorder.js';
 import { isVisibleChange, type Lifecycle, type Link, newSyncState, type ProfileStatusRecord } from './lifecycle.js';
 import { nextSyncDelayMs, notifySyncDelayMs, pollIntervalMs, rescheduledDelayMs, type SyncOutcome } from './sync-policy.js';
 
@@ -38,6 +39,8 @@ export interface ControllerDeps {
   readonly signal: AbortSignal;
   /** Called when the profile's state or last sync changes (the platform writes the status file). */
   readonly onStatus?: () => void;
+  /** The token folder, where each linked user's chart history is kept (none: no history). */
+  readonly historyDir?: string;
   /** The account's devices, when a sync read them (the platform keeps one accessory per device). */
   readonly onDevices?: (userid: string, devices: readonly WithingsDevice[], ownerName: string) => void;
   /** Called when the profile becomes linked (at start, or to a new grant): notifications subscribe. */
@@ -60,6 +63,7 @@ export class ProfileController {
   private midnightTimer?: TimerHandle;
   private running?: Promise<void>;
   private lastSync?: number;
+  private recorder?: HistoryRecorder;
   /** The regular poll interval now: `update_interval`, or the safety poll while notifications are verified. */
   private pollMs: number;
   private notificationsVerified = false;
@@ -343,7 +347,20 @@ export class ProfileController {
       } catch (e) {
         this.deps.log.error('%s: %s', this.name, describeError(e));
       }
+      this.history(link.userid)?.record({
+        groups: report.groups, allGroups: report.allGroups, summaries: report.summaries,
+        heldSummaries: link.account.data().summaries, values, timezone: link.account.profileTimezone,
+      });
     }
+  }
+
+  /** The chart history of the linked user: fed with what each sync brought, written in the background. */
+  private history(userid: string): HistoryRecorder | undefined {
+    const { historyDir, metrics, clock, log } = this.deps;
+    if (historyDir !== undefined && this.recorder?.userid !== userid) {
+      this.recorder = new HistoryRecorder(historyDir, userid, metrics, clock, log);
+    }
+    return this.recorder;
   }
 
   /** "Today" values (activity, the step goal) change at local midnight even without a sync. */

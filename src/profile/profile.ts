@@ -71,6 +71,7 @@ export function createProfile(name: string, index: number, count: number, env: P
     intervalMs: env.intervalMs,
     signal: env.signal,
     onStatus: env.onStatus,
+    historyDir: env.store.dir,
     onLinked: env.onLinked,
     onDevices: env.onDevices,
   }, accessories, staggerMs(index, count, env.intervalMs));

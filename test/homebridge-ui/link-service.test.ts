@@ -3,7 +3,7 @@
  * expired / used codes, wrong secret, redirect mismatch, re-link to another person, a Withings user
  * already linked elsewhere, missing scopes, unlink. The IPC suite runs the built server.js.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -247,9 +247,12 @@ test('a link made with another Withings app needs re-linking', async () => {
   expect(status.profiles[0]).toMatchObject({ state: 'needs-relink', reason: expect.stringContaining('another Withings app') });
 });
 
-test('unlink deletes the grant (revoking the plugin\'s own notification subscriptions first, not other tools\') and leaves other profiles alone', async () => {
+test('unlink deletes the grant (revoking the plugin\'s own notification subscriptions first, not other tools\') and its chart history, and leaves other profiles alone', async () => {
   await link('Alice', tokenReply('1001001'));
   await link('Bob', tokenReply('2002002'));
+  const history = (userid: string): string => file(userid).replace(/\.json$/, '.history.json');
+  writeFileSync(history('1001001'), '{}');
+  writeFileSync(history('2002002'), '{}');
   const revoked: string[] = [];
   nock(API).post('/notify', (b) => (b as Record<string, string>).action === 'list').reply(200, { status: 0, body: { profiles: [
     { appli: 1, callbackurl: 'https://x/hook', expires: 2147483647, comment: 'homebridge-withings' },
@@ -264,6 +267,8 @@ test('unlink deletes the grant (revoking the plugin\'s own notification subscrip
   expect(revoked).toEqual(['revoke 1']);
   expect(() => statSync(file('1001001'))).toThrow();
   expect(statSync(file('2002002')).isFile()).toBe(true);
+  expect(existsSync(history('1001001'))).toBe(false);
+  expect(existsSync(history('2002002'))).toBe(true);
   const status = await service.status({ profiles: ['Alice', 'Bob'] });
   expect(status.profiles.map((p) => p.state)).toEqual(['unlinked', 'linked']);
 });
