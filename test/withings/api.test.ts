@@ -179,7 +179,7 @@ describe('AccountSync', () => {
     const first = await sync.sync(scope);
     expect(first).toMatchObject({ full: true, requests: 3, missingScopes: [] });
     expect(calls[0].body.lastupdate).toBeUndefined();
-    expect(calls[1].body.lastupdate).toBe(String(1618732800 - 48 * 3600));
+    expect(calls[1].body.lastupdate).toBe(String(1618732800 - 60 * 86_400)); // 60 nights for the history, one request
     expect(calls[2].body).toEqual({ action: 'get', startdate: String(1618732800 - 6 * 3600), enddate: '1618732800' });
     expect(latestMeasures(sync.data().groups, [1]).get(1)?.value).toBe(70);
 
