@@ -8,8 +8,10 @@
  * The file format (`<storage>/withings/<userid>.history.json`) is documented in the README.
  */
 import type { MetricDefinition } from './catalog.js';
-import type { MeasureGroup, SleepSummary } from './data.js';
-import { aggregateNights, isUsableGroup, type Reading, safeTimezone, scaled, timezoneOffsetMs, wholeBodyMeasure } from './values.js';
+import type { ActivityDay, MeasureGroup, SleepSummary } from './data.js';
+import {
+  activityOfDay, aggregateNights, isUsableGroup, localNoonOf, type Reading, safeTimezone, scaled, timezoneOffsetMs, wholeBodyMeasure,
+} from './values.js';
 
 export const HISTORY_FILE_VERSION = 1;
 
@@ -51,6 +53,8 @@ export interface HistoryInput {
   readonly summaries: readonly SleepSummary[];
   /** Summaries the sync still holds (the last two days), so that a day's nights are complete. */
   readonly heldSummaries: Iterable<SleepSummary>;
+  /** The activity rows the sync holds (the last week), one point per day for activity kinds. */
+  readonly activities?: Iterable<ActivityDay>;
   /** The values the sensors show now (`computeValues`). */
   readonly values: ReadonlyMap<string, Reading>;
   readonly timezone?: string;
@@ -97,6 +101,10 @@ export function historyDelta(input: HistoryInput, metrics: readonly MetricDefini
       nightsByDay.set(day, [...(nightsByDay.get(day) ?? []), s]);
     }
   }
+  const activityDays = new Map<string, ActivityDay[]>();
+  for (const row of input.activities ?? []) {
+    activityDays.set(row.date, [...(activityDays.get(row.date) ?? []), row]);
+  }
   // Groups oldest first, so that among copies taken at the same second the later stored wins.
   const groups = input.groups.filter(isUsableGroup).sort((a, b) => a.date - b.date || a.modified - b.modified || a.grpid - b.grpid);
 
@@ -111,6 +119,14 @@ export function historyDelta(input: HistoryInput, metrics: readonly MetricDefini
       }
       if (input.allGroups) {
         replace.push(m.key);
+      }
+    } else if (source.kind === 'activity') {
+      for (const [date, rows] of activityDays) {
+        const v = activityOfDay(rows, date)?.data[source.field];
+        const t = localNoonOf(date, rows[0].timezone ?? tz);
+        if (v !== undefined && v >= 0 && t !== undefined) {
+          add(m.key, t, v);
+        }
       }
     } else if (source.kind === 'summary') {
       for (const nights of nightsByDay.values()) {

@@ -349,10 +349,17 @@ function localWallTime(nowSeconds: number, timeZone: string, dayOffset: number, 
  * count the same steps, so the one with the most steps is the day's (a later change wins a tie).
  */
 export function todaysActivity(rows: Iterable<ActivityDay>, nowSeconds: number, timeZone: string): ActivityDay | undefined {
-  const today = localDate(nowSeconds, timeZone);
+  return activityOfDay(rows, localDate(nowSeconds, timeZone));
+}
+
+/**
+ * The row that stands for a day (YYYY-MM-DD): when a phone and a watch both report it, the one
+ * with more steps (they count the same walk twice, so never the sum), then the later changed.
+ */
+export function activityOfDay(rows: Iterable<ActivityDay>, date: string): ActivityDay | undefined {
   let best: ActivityDay | undefined;
   for (const row of rows) {
-    if (row.date !== today) {
+    if (row.date !== date) {
       continue;
     }
     const steps = row.data.steps ?? -1;
@@ -362,6 +369,17 @@ export function todaysActivity(rows: Iterable<ActivityDay>, nowSeconds: number, 
     }
   }
   return best;
+}
+
+/** Epoch seconds of 12:00 local time on `date` (YYYY-MM-DD) in `timeZone`: a day's one instant. */
+export function localNoonOf(date: string, timeZone: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) {
+    return undefined;
+  }
+  const tz = safeTimezone(timeZone);
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12, 0, 0);
+  return Math.floor((wall - timezoneOffsetMs(tz, wall - timezoneOffsetMs(tz, wall))) / 1000);
 }
 
 /**

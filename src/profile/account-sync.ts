@@ -240,7 +240,7 @@ export class AccountSync {
       }
     }
     const oldest = ymd(now - (ACTIVITY_DAYS + 1) * 86_400);
-    const newest = Math.max(...[...this.activities.values()].map((r) => Date.parse(r.date)));
+    const newest = [...this.activities.values()].reduce((latest, r) => Math.max(latest, Date.parse(r.date)), -Infinity);
     for (const [key, row] of this.activities) {
       if (row.date < oldest && Date.parse(row.date) !== newest) {
         this.activities.delete(key);

@@ -349,7 +349,7 @@ export class ProfileController {
       }
       this.history(link.userid)?.record({
         groups: report.groups, allGroups: report.allGroups, summaries: report.summaries,
-        heldSummaries: link.account.data().summaries, values, timezone: link.account.profileTimezone,
+        heldSummaries: link.account.data().summaries, activities: link.account.data().activities, values, timezone: link.account.profileTimezone,
       });
     }
   }

@@ -26,6 +26,15 @@ const input = (over: Partial<HistoryInput>): HistoryInput => ({ groups: [], allG
 const rows = (...keys: string[]): MetricDefinition[] => keys.map((k) => metricByKey(k)!);
 
 describe('historyDelta: the points one sync brings', () => {
+  test('activity: one point per day from the rows the sync holds, the row with more steps when phone and watch both report a day', () => {
+    const day = (date: string, source: string, steps: number) => ({ date, timezone: 'Europe/Paris', modified: NOW - 60, source, data: { steps, distance: steps * 0.7 } });
+    const d = historyDelta(input({
+      activities: [day('2026-11-26', 'watch', 8000), day('2026-11-26', 'phone', 7500), day('2026-11-27', 'watch', 11000), day('bad', 'watch', 5)],
+    }), rows('steps_today'), NOW);
+    // Local noon in Paris (UTC+1) on each day.
+    expect(d.series.steps_today).toEqual([[Date.UTC(2026, 10, 26, 11) / 1000, 8000], [Date.UTC(2026, 10, 27, 11) / 1000, 11000]]);
+  });
+
   test('every usable whole-body measure of each selected row, with its measured-at time and exact value', () => {
     const d = historyDelta(input({
       groups: [
