@@ -130,7 +130,7 @@ export function historyDelta(input: HistoryInput, metrics: readonly MetricDefini
       }
     } else if (source.kind === 'summary') {
       for (const nights of nightsByDay.values()) {
-        const r = aggregateNights(nights, source.fields, source.aggregate);
+        const r = aggregateNights(nights, source.fields, source.aggregate, source.scale);
         if (r) {
           add(m.key, r.measuredAt, r.value);
         }

@@ -26,6 +26,12 @@ const input = (over: Partial<HistoryInput>): HistoryInput => ({ groups: [], allG
 const rows = (...keys: string[]): MetricDefinition[] => keys.map((k) => metricByKey(k)!);
 
 describe('historyDelta: the points one sync brings', () => {
+  test('a scaled summary row (sleep efficiency, a ratio) is recorded as the sensor shows it: a percentage', () => {
+    const n = night(1, NOW - 3600, { sleep_efficiency: 0.94, lightsleepduration: 20_000 });
+    const d = historyDelta(input({ summaries: [n], heldSummaries: [n] }), rows('sleep_efficiency_pct'), NOW);
+    expect(d.series.sleep_efficiency_pct).toEqual([[NOW - 3600, 94]]);
+  });
+
   test('activity: one point per day from the rows the sync holds, the row with more steps when phone and watch both report a day', () => {
     const day = (date: string, source: string, steps: number) => ({ date, timezone: 'Europe/Paris', modified: NOW - 60, source, data: { steps, distance: steps * 0.7 } });
     const d = historyDelta(input({
