@@ -371,9 +371,13 @@ function card(p: ProfileHistory, now: number, t: Theme): HTMLElement {
     const [at, v] = latest(s);
     values.append(el('li', { 'data-key': s.key }, el('span', { class: 'withings-latest-label', text: `${s.label}: ` }), el('strong', { text: withUnit(s, v) }), el('span', { class: 'text-muted', text: ` · ${ago(at, now)}` })));
   }
-  body.append(values);
   const blocks = [weightChart(p, by, now, t), pressureChart(p, by, now, t), sleepChart(p, by, now, t), stepsChart(p, by, now, t)].filter((b): b is HTMLElement => b !== undefined);
-  body.append(el('div', { class: 'withings-charts' }, ...blocks));
+  // Charts first; a long list of latest values (a watch, a sleep mat and a scale give dozens) folds away.
+  const list = el('details', { class: 'withings-latest-values mb-2' }, el('summary', { class: 'small', text: `Latest values (${p.series.length})` }), values);
+  if (p.series.length <= 12 || blocks.length === 0) {
+    list.setAttribute('open', '');
+  }
+  body.append(el('div', { class: 'withings-charts' }, ...blocks), list);
   const sentences = blocks.map((b) => b.querySelector('.withings-chart')?.getAttribute('aria-label') ?? '').filter(Boolean);
   body.append(el('p', { class: 'small text-muted mb-0 withings-summary', text: sentences.length > 0 ? `${sentences.join('. ')}.` : `${p.name} has values but no chart kind yet.` }));
   return box;
