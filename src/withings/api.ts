@@ -99,28 +99,29 @@ export class WithingsApi {
 
   /** Sleep v2 getsummary with an explicit `data_fields`, every page. */
   async getSleepSummaries(query: SummaryQuery): Promise<{ series: SleepSummary[]; requests: number }> {
-    const series: SleepSummary[] = [];
+    const { items, requests } = await this.pages('/v2/sleep', { action: 'getsummary', ...dayWindow(query), data_fields: query.dataFields.join(',') },
+      (body) => {
+        const reply = parseSleepSummaryPage(body);
+        return { items: reply.series, more: reply.more, offset: reply.offset };
+      });
+    return { series: items, requests };
+  }
+
+  /** Every page of a `more`/`offset` paged call (bounded by MAX_PAGES; a stuck offset stops it). */
+  private async pages<T>(path: string, params: Params, parse: (body: unknown) => { items: T[]; more: boolean; offset: number }): Promise<{ items: T[]; requests: number }> {
+    const items: T[] = [];
     let offset: number | undefined;
     let requests = 0;
-    const window = 'lastupdate' in query
-      ? { lastupdate: query.lastupdate }
-      : { startdateymd: query.startdateymd, enddateymd: query.enddateymd };
     for (let page = 0; page < MAX_PAGES; page++) {
-      const body = await this.call<unknown>('/v2/sleep', {
-        action: 'getsummary',
-        ...window,
-        data_fields: query.dataFields.join(','),
-        offset,
-      });
+      const reply = parse(await this.call<unknown>(path, { ...params, offset }));
       requests++;
-      const reply = parseSleepSummaryPage(body);
-      series.push(...reply.series);
+      items.push(...reply.items);
       if (!reply.more || reply.offset <= (offset ?? 0)) {
         break;
       }
       offset = reply.offset;
     }
-    return { series, requests };
+    return { items, requests };
   }
 
   /** Sleep v2 get: stage segments between two instants (Withings returns at most 24 h). */
@@ -134,24 +135,14 @@ export class WithingsApi {
    * `offset` can be non-zero while `more` is false, so only `more` continues.
    */
   async getActivity(query: ActivityQuery, nowSeconds: number): Promise<{ activities: ActivityDay[]; requests: number }> {
-    const activities: ActivityDay[] = [];
-    let offset: number | undefined;
-    let requests = 0;
-    const window = 'lastupdate' in query
-      ? { lastupdate: query.lastupdate }
-      : { startdateymd: query.startdateymd, enddateymd: query.enddateymd };
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const body = await this.call<unknown>('/v2/measure', { action: 'getactivity', ...window, data_fields: query.dataFields.join(','), offset });
-      requests++;
-      const reply = parseActivityPage(body, nowSeconds);
-      activities.push(...reply.activities);
-      if (!reply.more || reply.offset <= (offset ?? 0)) {
-        break;
-      }
-      offset = reply.offset;
-    }
-    return { activities, requests };
+    const { items, requests } = await this.pages('/v2/measure', { action: 'getactivity', ...dayWindow(query), data_fields: query.dataFields.join(',') },
+      (body) => {
+        const reply = parseActivityPage(body, nowSeconds);
+        return { items: reply.activities, more: reply.more, offset: reply.offset };
+      });
+    return { activities: items, requests };
   }
+
 
   /** User v2 getgoals. */
   async getGoals(): Promise<Goals> {
@@ -178,4 +169,9 @@ export class WithingsApi {
   async revokeSubscription(callbackurl: string, appli: number): Promise<void> {
     await this.call<unknown>('/notify', { action: 'revoke', callbackurl, appli });
   }
+}
+
+/** The `lastupdate` of an incremental query, or its day range. */
+function dayWindow(query: { readonly lastupdate: number } | { readonly startdateymd: string; readonly enddateymd: string }): Params {
+  return 'lastupdate' in query ? { lastupdate: query.lastupdate } : { startdateymd: query.startdateymd, enddateymd: query.enddateymd };
 }

@@ -12,30 +12,13 @@ import {
   BarController, BarElement, CategoryScale, Chart, type ChartConfiguration, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
 } from 'chart.js';
 
-import type { HistoryReply, HistorySeries, ProfileHistory, Route, Routes } from '../contract.js';
+import type { HistoryReply, HistorySeries, ProfileHistory } from '../contract.js';
+import { el, homebridge, request } from './parts/host.js';
 
 Chart.register(LineController, BarController, LineElement, PointElement, BarElement, LinearScale, CategoryScale, Tooltip, Legend);
 
-const homebridge = (window as unknown as { homebridge: IHomebridgePluginUi }).homebridge;
 const DAY = 86_400;
 const RANGES = [30, 90, 365] as const;
-
-function request<R extends Route>(path: R, body: Routes[R]['request']): Promise<Routes[R]['reply']> {
-  return homebridge.request(path, body) as Promise<Routes[R]['reply']>;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') {
-      node.textContent = v;
-    } else {
-      node.setAttribute(k, v);
-    }
-  }
-  node.append(...children);
-  return node;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Words and numbers
