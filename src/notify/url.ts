@@ -4,15 +4,23 @@
  * most 255 characters once the secret is appended. A simulator (`WITHINGS_API_BASE` set) also
  * accepts http and loopback addresses. Pure.
  */
-import { isIP } from 'node:net';
+import { callbackProblems, type CallbackRule, MAX_CALLBACK_URL_LENGTH } from '../withings/callback-rules.js';
 
 /** Length of the secret path segment (40 hex characters) plus its slash. */
 export const SECRET_SEGMENT_LENGTH = 41;
-export const MAX_CALLBACK_URL_LENGTH = 255;
 
 export type UrlCheck = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly error: string };
 
-const LOCAL_NAMES = /^(localhost|localhost\.localdomain|.+\.localhost)$/i;
+/** The words for a Withings rule in the `notifications.url` error (the rules themselves: `callbackProblems`). */
+const RULE_ERRORS: Record<CallbackRule, (url: URL) => string> = {
+  'not-https': (u) => `must start with https:// (Withings calls only https addresses; got "${u.protocol}")`,
+  'ip-address': () => 'must use a host name, not an IP address (Withings refuses IP addresses)',
+  localhost: () => 'must be a public host name, not localhost (Withings refuses localhost)',
+  'not-public': (u) => `must be a public host name ("${u.hostname}" is not reachable from the internet)`,
+  'home-network': (u) => `must be a public host name ("${u.hostname}" is a name of the home network that Withings cannot reach)`,
+  port: (u) => `must use port 443 (Withings allows only ports 80 and 443, and https is 443; got ${u.port})`,
+  'too-long': () => `is too long: Withings accepts at most ${MAX_CALLBACK_URL_LENGTH} characters and the plugin appends ${SECRET_SEGMENT_LENGTH}`,
+};
 
 /** Checks `notifications.url`; the accepted form has no trailing slash, query or fragment. */
 export function checkNotifyUrl(raw: unknown, options: { simulator: boolean }): UrlCheck {
@@ -29,26 +37,16 @@ export function checkNotifyUrl(raw: unknown, options: { simulator: boolean }): U
   if (url.search || url.hash || url.username || url.password) {
     return { ok: false, error: `${key} must not contain a query string, a fragment or credentials` };
   }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const clean = url.toString().replace(/\/+$/, '');
   if (!options.simulator) {
-    if (url.protocol !== 'https:') {
-      return { ok: false, error: `${key} must start with https:// (Withings calls only https addresses; got "${url.protocol}")` };
-    }
-    if (isIP(host) !== 0) {
-      return { ok: false, error: `${key} must use a host name, not an IP address (Withings refuses IP addresses)` };
-    }
-    if (LOCAL_NAMES.test(host)) {
-      return { ok: false, error: `${key} must be a public host name, not localhost (Withings refuses localhost)` };
-    }
-    if (url.port !== '' && url.port !== '443') {
-      return { ok: false, error: `${key} must use port 443 (Withings allows only ports 80 and 443, and https is 443; got ${url.port})` };
+    const [problem] = callbackProblems(url, clean.length + SECRET_SEGMENT_LENGTH);
+    if (problem) {
+      return { ok: false, error: `${key} ${RULE_ERRORS[problem.rule](url)}` };
     }
   } else if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return { ok: false, error: `${key} must start with https:// or http:// (got "${url.protocol}")` };
-  }
-  const clean = url.toString().replace(/\/+$/, '');
-  if (clean.length + SECRET_SEGMENT_LENGTH > MAX_CALLBACK_URL_LENGTH) {
-    return { ok: false, error: `${key} is too long: Withings accepts at most ${MAX_CALLBACK_URL_LENGTH} characters and the plugin appends ${SECRET_SEGMENT_LENGTH}` };
+  } else if (clean.length + SECRET_SEGMENT_LENGTH > MAX_CALLBACK_URL_LENGTH) {
+    return { ok: false, error: `${key} ${RULE_ERRORS['too-long'](url)}` };
   }
   return { ok: true, url: clean };
 }

@@ -4,6 +4,7 @@
  * (docs/withings-api.md#callback-urls). Pure: no Homebridge, no HTTP.
  */
 import { CALLBACK_PATH } from '../settings.js';
+import { callbackProblems } from '../withings/callback-rules.js';
 
 /**
  * The callback page the project hosts (GitHub Pages of the repository in package.json, built from
@@ -12,21 +13,16 @@ import { CALLBACK_PATH } from '../settings.js';
 export const HOSTED_CALLBACK_URL = 'https://homebridge-withings.github.io/homebridge-withings/callback.html';
 
 /** Withings refuses longer callback URLs. */
-const MAX_CALLBACK_LENGTH = 255;
 
 export type UrlCheck = { ok: true; url: string } | { ok: false; error: string };
 
 /** `callback_url`: an absolute http(s) address without a fragment, used exactly as written. */
 export function checkCallbackUrl(value: string): UrlCheck {
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    return { ok: false, error: `is not a valid address: "${value}" (expected e.g. "${HOSTED_CALLBACK_URL}")` };
+  const parsed = parseHttpUrl(value, HOSTED_CALLBACK_URL);
+  if (!parsed.ok) {
+    return parsed;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    return { ok: false, error: `must start with https:// (got "${url.protocol}")` };
-  }
+  const { url } = parsed;
   if (url.hash || value.includes('#')) {
     return { ok: false, error: 'must not contain a "#" fragment (Withings drops it)' };
   }
@@ -39,19 +35,29 @@ export function checkCallbackUrl(value: string): UrlCheck {
 
 /** `base_url`: the address of the Homebridge UI, without query or fragment; no trailing slash. */
 export function checkBaseUrl(value: string): UrlCheck {
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    return { ok: false, error: `is not a valid address: "${value}" (expected e.g. "https://homebridge.example.com")` };
+  const parsed = parseHttpUrl(value, 'https://homebridge.example.com');
+  if (!parsed.ok) {
+    return parsed;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    return { ok: false, error: `must start with https:// (got "${url.protocol}")` };
-  }
+  const { url } = parsed;
   if (url.search || url.hash || url.username || url.password) {
     return { ok: false, error: 'must be just the address of the Homebridge UI, without "?", "#" or a password' };
   }
   return { ok: true, url: url.toString().replace(/\/+$/, '') };
+}
+
+/** An absolute http(s) address, or the error that completes '"<setting>" …'. */
+function parseHttpUrl(value: string, example: string): { ok: true; url: URL } | { ok: false; error: string } {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return { ok: false, error: `is not a valid address: "${value}" (expected e.g. "${example}")` };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return { ok: false, error: `must start with https:// (got "${url.protocol}")` };
+  }
+  return { ok: true, url };
 }
 
 export interface RedirectInputs {
@@ -99,35 +105,14 @@ export interface CallbackVerdict {
   readonly problems: string[];
 }
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
-/** Withings' rules (docs/withings-api.md#callback-urls): https, no IP address, no localhost, port 80/443, ≤ 255 characters. */
+/** Withings' rules (one copy, `callbackProblems`): what it would refuse in this redirect URI, in words. */
 export function callbackVerdict(uri: string): CallbackVerdict {
-  const problems: string[] = [];
   let url: URL;
   try {
     url = new URL(uri);
   } catch {
     return { accepted: false, problems: ['it is not a valid address'] };
   }
-  if (url.protocol !== 'https:') {
-    problems.push('it does not start with https://');
-  }
-  const host = url.hostname.toLowerCase();
-  if (IPV4.test(host) || host.startsWith('[')) {
-    problems.push('it contains an IP address');
-  } else if (host === 'localhost' || host.endsWith('.localhost')) {
-    problems.push('it contains "localhost"');
-  } else if (!host.includes('.')) {
-    problems.push(`"${host}" is not a public host name`);
-  } else if (/\.(local|lan|home|internal|home\.arpa)$/.test(host)) {
-    problems.push(`"${host}" is a name of the home network that Withings cannot reach`);
-  }
-  if (url.port && url.port !== '443' && url.port !== '80') {
-    problems.push(`it uses port ${url.port} (Withings allows only 80 and 443)`);
-  }
-  if (uri.length > MAX_CALLBACK_LENGTH) {
-    problems.push(`it is longer than ${MAX_CALLBACK_LENGTH} characters`);
-  }
+  const problems = callbackProblems(url, uri.length).map((p) => p.text);
   return { accepted: problems.length === 0, problems };
 }
