@@ -154,8 +154,7 @@ export class DeviceAccessories {
       this.registry.unregister([accessory]);
       return;
     }
-    this.devices.set(ctx.id, accessory);
-    this.showAll();
+    this.devices.set(ctx.id, accessory); // shown by showAll() once every cached device is back
   }
 
   /**
@@ -206,6 +205,7 @@ export class DeviceAccessories {
       }
       const ctx = accessory.context as DeviceContext;
       const before = JSON.stringify(ctx);
+      const wasLow = ctx.lowBattery;
       ctx.users = ownersAfter(ctx.users, userid, true);
       ctx.ownerName ??= ownerName;
       ctx.type = device.type;
@@ -213,7 +213,7 @@ export class DeviceAccessories {
       ctx.firmware = device.firmware ?? ctx.firmware;
       ctx.lowBattery = lowBatteryState(device.battery, ctx.lowBattery);
       ctx.lastSeen = Math.max(ctx.lastSeen ?? 0, device.lastSessionDate ?? 0) || undefined;
-      if (ctx.lowBattery === 1 && JSON.parse(before).lowBattery !== 1) {
+      if (ctx.lowBattery === 1 && wasLow !== 1) {
         // Not a problem of the plugin: information (Apple Home shows its own warning).
         this.log.info('The battery of the Withings %s is low.', deviceName(ctx));
       }
@@ -226,7 +226,7 @@ export class DeviceAccessories {
   }
 
   /** Names and values of every device (names depend on each other). */
-  private showAll(): void {
+  showAll(): void {
     const names = deviceNames([...this.devices.values()].map((a) => a.context as DeviceContext));
     for (const accessory of this.devices.values()) {
       this.show(accessory, names.get((accessory.context as DeviceContext).id)!);

@@ -112,7 +112,7 @@ export class NotifyHub {
     for (const p of this.profiles()) {
       this.linked(p);
     }
-    this.deps.onStatus();
+    // No status write here: the runtime writes the status file once start-up is done.
   }
 
   async stop(): Promise<void> {
@@ -158,8 +158,12 @@ export class NotifyHub {
 
   private setRecord(s: ProfileNotify, next: Omit<NotificationStatusRecord, 'since' | 'last_received' | 'last_appli'>): void {
     const since = s.record.state === next.state ? s.record.since : epochSeconds(this.deps.clock);
-    s.record = { ...next, since, last_received: s.record.last_received, last_appli: s.record.last_appli };
-    this.deps.onStatus();
+    const record = { ...next, since, last_received: s.record.last_received, last_appli: s.record.last_appli };
+    const changed = JSON.stringify(record) !== JSON.stringify(s.record);
+    s.record = record;
+    if (changed) {
+      this.deps.onStatus(); // a reconcile that finds everything as it was writes nothing
+    }
   }
 
   /** Lists, revokes our stale subscriptions, subscribes what is missing; then schedules the next check. Never throws. */

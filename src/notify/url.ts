@@ -1,15 +1,13 @@
 /**
  * The public address Withings calls (`notifications.url`), checked against Withings' callback-URL
- * rules (docs/withings-api.md#callback-urls): https, no IP address, no localhost, port 80 or 443, at
- * most 255 characters once the secret is appended. A simulator (`WITHINGS_API_BASE` set) also
+ * rules (docs/withings-api.md#callback-urls, `callbackProblems`), plus port 443 only (an https
+ * address on port 80 cannot work): at most 255 characters once the secret is appended. A simulator (`WITHINGS_API_BASE` set) also
  * accepts http and loopback addresses. Pure.
  */
-import { callbackProblems, type CallbackRule, MAX_CALLBACK_URL_LENGTH } from '../withings/callback-rules.js';
+import { callbackProblems, type CallbackRule, MAX_CALLBACK_URL_LENGTH, type UrlCheck } from '../withings/callback-rules.js';
 
 /** Length of the secret path segment (40 hex characters) plus its slash. */
 export const SECRET_SEGMENT_LENGTH = 41;
-
-export type UrlCheck = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly error: string };
 
 /** The words for a Withings rule in the `notifications.url` error (the rules themselves: `callbackProblems`). */
 const RULE_ERRORS: Record<CallbackRule, (url: URL) => string> = {
@@ -42,6 +40,9 @@ export function checkNotifyUrl(raw: unknown, options: { simulator: boolean }): U
     const [problem] = callbackProblems(url, clean.length + SECRET_SEGMENT_LENGTH);
     if (problem) {
       return { ok: false, error: `${key} ${RULE_ERRORS[problem.rule](url)}` };
+    }
+    if (url.port === '80') {
+      return { ok: false, error: `${key} ${RULE_ERRORS.port(url)}` };
     }
   } else if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return { ok: false, error: `${key} must start with https:// or http:// (got "${url.protocol}")` };

@@ -4,7 +4,9 @@
  * (docs/withings-api.md#callback-urls). Pure: no Homebridge, no HTTP.
  */
 import { CALLBACK_PATH } from '../settings.js';
-import { callbackProblems } from '../withings/callback-rules.js';
+import { callbackProblems, type UrlCheck } from '../withings/callback-rules.js';
+
+export type { UrlCheck };
 
 /**
  * The callback page the project hosts (GitHub Pages of the repository in package.json, built from
@@ -12,9 +14,6 @@ import { callbackProblems } from '../withings/callback-rules.js';
  */
 export const HOSTED_CALLBACK_URL = 'https://homebridge-withings.github.io/homebridge-withings/callback.html';
 
-/** Withings refuses longer callback URLs. */
-
-export type UrlCheck = { ok: true; url: string } | { ok: false; error: string };
 
 /** `callback_url`: an absolute http(s) address without a fragment, used exactly as written. */
 export function checkCallbackUrl(value: string): UrlCheck {

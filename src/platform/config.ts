@@ -12,7 +12,7 @@ import {
   MAX_UPDATE_INTERVAL_SECONDS,
   MIN_UPDATE_INTERVAL_SECONDS,
 } from '../settings.js';
-import { checkBaseUrl, checkCallbackUrl } from './callback-url.js';
+import { checkBaseUrl, checkCallbackUrl, type UrlCheck } from './callback-url.js';
 
 export interface WithingsConfig {
   readonly clientId: string;
@@ -127,7 +127,7 @@ function parseProfiles(value: unknown, errors: string[]): string[] | undefined {
   return names;
 }
 
-function parseUrlSetting(block: Record<string, unknown>, key: string, check: (v: string) => { ok: true; url: string } | { ok: false; error: string }, errors: string[]): string | undefined {
+function parseUrlSetting(block: Record<string, unknown>, key: string, check: (v: string) => UrlCheck, errors: string[]): string | undefined {
   const value = block[key];
   if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
     return undefined;

@@ -19,7 +19,7 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import { describeError, type PluginLog } from '../util/log.js';
 import { WithingsHttp } from '../withings/http.js';
 import { RequestLimiter } from '../withings/limiter.js';
-import { TokenStore } from '../withings/token-store.js';
+import { type ListedGrants, TokenStore } from '../withings/token-store.js';
 import type { WithingsConfig } from './config.js';
 import { matchGrants, profileKey } from './grants.js';
 import { StatusWriter } from './status-writer.js';
@@ -121,7 +121,9 @@ export class PlatformRuntime {
     // Cached accessories: restored into their profile (last values shown at once) or removed. The
     // token files say which profile shows which Withings user now, so a profile renamed in the
     // settings (its link moved to the new name) keeps its accessories, rooms and automations.
-    this.linkOwners = await this.readLinkOwners();
+    // One read of the token folder serves both the cache restore and the first grants.
+    const listed = await this.store.list().catch(() => undefined);
+    this.linkOwners = listed ? this.linkOwnersOf(listed) : new Map();
     const stale: PlatformAccessory[] = [];
     for (const accessory of cached) {
       const ctx = accessory.context;
@@ -134,12 +136,13 @@ export class PlatformRuntime {
         stale.push(accessory);
       }
     }
+    this.devices.showAll(); // once all cached devices are back: their names depend on each other
     if (stale.length > 0) {
       this.api.unregisterPlatformAccessories(PLUGIN_NAME, PLATFORM_NAME, stale);
       this.log.info('Removed %d accessor%s of profiles no longer configured.', stale.length, stale.length === 1 ? 'y' : 'ies');
     }
 
-    await this.rescanGrants(true);
+    await this.rescanGrants(true, listed);
     if (this.stopped) {
       return;
     }
@@ -164,19 +167,17 @@ export class PlatformRuntime {
     }
   }
 
-  private async readLinkOwners(): Promise<Map<string, string>> {
+  /** Profile of each linked user, from one listing of the token folder. */
+  private linkOwnersOf(listed: ListedGrants): Map<string, string> {
     const owners = new Map<string, string>();
-    try {
-      for (const [profile, record] of matchGrants(this.config.profiles, await this.store.list()).byProfile) {
-        if (record) {
-          owners.set(record.userid, profile);
-        }
+    for (const [profile, record] of matchGrants(this.config.profiles, listed).byProfile) {
+      if (record) {
+        owners.set(record.userid, profile);
       }
-    } catch {
-      // Unreadable folder: the accessories' own profile names are used; rescanGrants reports it.
     }
     return owners;
   }
+
 
   /** The profile a cached HAP or Matter accessory belongs to, by its user's link, then its profile name. */
   private profileOf(ctx: { profile?: string; userid?: string }): ProfileController | undefined {
@@ -212,12 +213,12 @@ export class PlatformRuntime {
   }
 
   /** Reads the token folder and gives each profile its grant. Never throws. */
-  private async rescanGrants(atStart: boolean): Promise<void> {
+  private async rescanGrants(atStart: boolean, alreadyListed?: ListedGrants): Promise<void> {
     if (this.stopped) {
       return;
     }
     try {
-      const listed = await this.store.list();
+      const listed = alreadyListed ?? await this.store.list();
       const match = matchGrants(this.config.profiles, listed);
       const unlinked: string[] = [];
       for (const [name, record] of match.byProfile) {

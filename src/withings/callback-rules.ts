@@ -7,6 +7,9 @@ import { isIP } from 'node:net';
 
 export const MAX_CALLBACK_URL_LENGTH = 255;
 
+/** A checked address: the form to use, or what is wrong with it. */
+export type UrlCheck = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly error: string };
+
 export type CallbackRule = 'not-https' | 'ip-address' | 'localhost' | 'not-public' | 'home-network' | 'port' | 'too-long';
 
 export interface CallbackProblem {

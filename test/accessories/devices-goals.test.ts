@@ -94,6 +94,7 @@ describe('device batteries', () => {
     d.update('363', [scale('low')]);
     const restored = new DeviceAccessories(api.hap, recordingRegistry(api), log);
     restored.adopt(roundTrip(accessory));
+    restored.showAll(); // as the runtime does once every cached accessory is back
     expect(lowOf(restored, 'Body Plus Scale')).toBe(1);
     expect(warnings.warnings).toEqual([]);
   });
