@@ -7,7 +7,7 @@
  * the plugin, the settings UI server and the tools can all read it.
  */
 
-import type { GoalKind, MetricSource, SleepAggregation } from './values.js';
+import { type GoalKind, HEIGHT, type MetricSource, type SleepAggregation, WEIGHT } from './values.js';
 
 /** Accessories a profile is split into, so that rooms make sense in the Home app. */
 export type MetricGroup = 'body' | 'heart' | 'temperature' | 'sleep' | 'activity';
@@ -182,7 +182,7 @@ export function scopeFor(metric: MetricDefinition): 'user.metrics' | 'user.activ
 
 /** Every Withings measure type the selected metrics read (for `meastypes` and filtering). */
 export function measureTypes(metrics: readonly MetricDefinition[]): number[] {
-  const types = metrics.flatMap((m) => (m.source.kind === 'measure' ? [m.source.measureType] : m.source.kind === 'bmi' ? [1, 4] : []));
+  const types = metrics.flatMap((m) => (m.source.kind === 'measure' ? [m.source.measureType] : m.source.kind === 'bmi' ? [WEIGHT, HEIGHT] : []));
   return [...new Set(types)];
 }
 

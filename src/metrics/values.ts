@@ -165,13 +165,7 @@ export function safeTimezone(tz: string | undefined): string {
 
 /** Epoch seconds of 12:00 on the day before `nowSeconds`'s day, in `timeZone`. */
 export function noonOfPreviousDay(nowSeconds: number, timeZone: string): number {
-  const tz = safeTimezone(timeZone);
-  const today = zonedParts(tz, nowSeconds * 1000);
-  const wall = Date.UTC(today.year, today.month - 1, today.day - 1, 12, 0, 0);
-  // Wall-clock → instant: subtract the offset, then re-check it at the found instant (DST days).
-  let guess = wall - timezoneOffsetMs(tz, wall);
-  guess = wall - timezoneOffsetMs(tz, guess);
-  return Math.floor(guess / 1000);
+  return localWallTime(nowSeconds, timeZone, -1, 12);
 }
 
 /** The nights in the window: ended after noon of the previous day (profile's timezone), not in the future. */
@@ -338,9 +332,13 @@ export function nextLocalMidnight(nowSeconds: number, timeZone: string): number 
 function localWallTime(nowSeconds: number, timeZone: string, dayOffset: number, hour: number): number {
   const tz = safeTimezone(timeZone);
   const today = zonedParts(tz, nowSeconds * 1000);
-  const wall = Date.UTC(today.year, today.month - 1, today.day + dayOffset, hour, 0, 0);
-  let guess = wall - timezoneOffsetMs(tz, wall);
-  guess = wall - timezoneOffsetMs(tz, guess);
+  return wallClockToEpoch(Date.UTC(today.year, today.month - 1, today.day + dayOffset, hour, 0, 0), tz);
+}
+
+/** A local wall-clock time (as if it were UTC, in ms) → the instant (epoch s): the offset is re-checked at the found instant (DST days). */
+function wallClockToEpoch(wallMs: number, tz: string): number {
+  let guess = wallMs - timezoneOffsetMs(tz, wallMs);
+  guess = wallMs - timezoneOffsetMs(tz, guess);
   return Math.floor(guess / 1000);
 }
 
@@ -377,9 +375,7 @@ export function localNoonOf(date: string, timeZone: string): number | undefined 
   if (!m) {
     return undefined;
   }
-  const tz = safeTimezone(timeZone);
-  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12, 0, 0);
-  return Math.floor((wall - timezoneOffsetMs(tz, wall - timezoneOffsetMs(tz, wall))) / 1000);
+  return wallClockToEpoch(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12, 0, 0), safeTimezone(timeZone));
 }
 
 /**
@@ -388,21 +384,23 @@ export function localNoonOf(date: string, timeZone: string): number | undefined 
  * account has sent before, so an account without activity data gets no sensor.
  */
 export function activityToday(rows: readonly ActivityDay[], fieldName: string, nowSeconds: number, timeZone: string): Reading | undefined {
-  const row = todaysActivity(rows, nowSeconds, timeZone);
+  const today = localDate(nowSeconds, timeZone);
+  const row = activityOfDay(rows, today);
   const midnight = startOfLocalDay(nowSeconds, timeZone);
   if (row) {
     const v = row.data[fieldName];
     return v === undefined || v < 0 ? undefined : { value: v, measuredAt: Math.max(midnight, Math.min(row.modified, nowSeconds)) };
   }
-  const known = rows.some((r) => r.data[fieldName] !== undefined && r.date < localDate(nowSeconds, timeZone));
+  const known = rows.some((r) => r.data[fieldName] !== undefined && r.date < today);
   return known ? { value: 0, measuredAt: midnight } : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Derived and goals
 
-const WEIGHT = 1;
-const HEIGHT = 4;
+/** The measure types BMI is computed from (weight, height). */
+export const WEIGHT = 1;
+export const HEIGHT = 4;
 
 /** BMI = weight / height², from the latest of each; "measured" when the weight was. Needs both. */
 export function bmi(weight: Reading | undefined, height: Reading | undefined): Reading | undefined {

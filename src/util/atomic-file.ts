@@ -43,5 +43,3 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Whether a file name is one of these temporary files (watchers ignore them). */
-export const isTempFile = (name: string): boolean => name.endsWith('.tmp');

@@ -267,7 +267,7 @@ export function parseGoals(body: unknown): Goals {
     const value = num(g.weight.value);
     const unit = num(g.weight.unit);
     if (value !== undefined && unit !== undefined && Number.isInteger(unit) && Math.abs(unit) <= 10) {
-      weightKg = positive(unit < 0 ? value / 10 ** -unit : value * 10 ** unit);
+      weightKg = positive(scaled(value, unit));
     }
   }
   return {
