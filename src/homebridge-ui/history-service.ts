@@ -9,12 +9,12 @@ import { join } from 'node:path';
 
 import { METRICS, metricByKey, type MetricDefinition } from '../metrics/catalog.js';
 import { isDaily, parseHistory } from '../metrics/history.js';
-import { type PluginStatusFile, STATUS_FILE_NAME } from '../platform/status-file.js';
+import { readStatusFile } from '../platform/status-file.js';
 import { historyFileName } from '../settings.js';
 import { type Clock, epochSeconds, systemClock } from '../util/clock.js';
+import { isValidUserid } from '../withings/token-store.js';
 import type { HistoryReply, HistoryRequest, ProfileHistory } from './contract.js';
 
-const USERID = /^[0-9A-Za-z_-]{1,64}$/;
 const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 
 export class HistoryService {
@@ -23,11 +23,11 @@ export class HistoryService {
   async history(req: HistoryRequest): Promise<HistoryReply> {
     const names = Array.isArray(req.profiles) ? [...new Set(req.profiles.map(str).filter(Boolean))] : [];
     const metrics = selected(req.measurements);
-    const status = await this.readJson<PluginStatusFile>(STATUS_FILE_NAME);
+    const status = await readStatusFile(this.dir);
     const now = epochSeconds(this.clock);
     const profiles = await Promise.all(names.map(async (name): Promise<ProfileHistory> => {
       const userid = status?.profiles?.[name]?.userid;
-      if (typeof userid !== 'string' || !USERID.test(userid)) {
+      if (typeof userid !== 'string' || !isValidUserid(userid)) {
         return { name, series: [] };
       }
       const text = await this.readText(historyFileName(userid));
@@ -54,14 +54,6 @@ export class HistoryService {
     }
   }
 
-  private async readJson<T>(name: string): Promise<T | undefined> {
-    const text = await this.readText(name);
-    try {
-      return text === undefined ? undefined : JSON.parse(text) as T;
-    } catch {
-      return undefined;
-    }
-  }
 }
 
 /** The selected measurements (all when none are given), in catalog order. */

@@ -7,7 +7,7 @@
  * The server only writes NEW grants; the plugin is the only party that refreshes them.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { METRICS, metricByKey, scopeFor, type MetricDefinition } from '../metrics/catalog.js';
@@ -41,7 +41,7 @@ import { isOurs } from '../notify/plan.js';
 import type { NotificationStatusRecord } from '../notify/status.js';
 import { exchangeFailureMessage, LinkError } from './messages.js';
 import { matchGrants, profileKey } from '../platform/grants.js';
-import { type PluginStatusFile, STATUS_FILE_NAME } from '../platform/status-file.js';
+import { readStatusFile } from '../platform/status-file.js';
 import { callbackVerdict, HOSTED_CALLBACK_URL, redirectUriFor } from '../platform/callback-url.js';
 import { parseConfig } from '../platform/config.js';
 
@@ -97,7 +97,7 @@ export class LinkService {
     for (const r of listed.records) {
       redactor.add(r.access_token, r.refresh_token);
     }
-    const runtime = await this.readPluginStatus();
+    const runtime = await readStatusFile(this.store.dir);
     const match = matchGrants(names, listed); // the same matching as the running plugin
     const profiles = names.map((name): ProfileStatus => {
       const record = match.byProfile.get(name);
@@ -325,14 +325,6 @@ export class LinkService {
   /** An unlinked user's chart history goes with the grant (the README promises it). */
   private async removeHistory(userid: string): Promise<void> {
     await rm(join(this.store.dir, historyFileName(userid)), { force: true });
-  }
-
-  private async readPluginStatus(): Promise<PluginStatusFile | undefined> {
-    try {
-      return JSON.parse(await readFile(join(this.store.dir, STATUS_FILE_NAME), 'utf8')) as PluginStatusFile;
-    } catch {
-      return undefined;
-    }
   }
 
   private prune(): void {

@@ -2,6 +2,7 @@
  * A small file the running plugin keeps next to the token files, so that the settings UI can show
  * what the plugin sees (last sync, a refused link) without talking to it. It holds no token.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { NotificationStatusRecord } from '../notify/status.js';
@@ -16,6 +17,15 @@ export type PluginProfileStatus = ProfileStatusRecord & { readonly notifications
 export interface PluginStatusFile {
   readonly updated_at: number;
   readonly profiles: Record<string, PluginProfileStatus>;
+}
+
+/** The status file as the running plugin last wrote it; undefined when missing or not JSON. */
+export async function readStatusFile(dir: string): Promise<PluginStatusFile | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, STATUS_FILE_NAME), 'utf8')) as PluginStatusFile;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Writes the status file atomically; failures are the caller's to log. */

@@ -10,12 +10,12 @@ const MIN_SECRET_LENGTH = 6;
  */
 export const MAX_SECRETS = 256;
 const PATTERNS: readonly [RegExp, string][] = [
-  [/(authorization\s*[:=]\s*)(bearer\s+)?[^\s,;"']+/gi, '$1[redacted]'],
-  [/\bbearer\s+[^\s,;"']+/gi, 'Bearer [redacted]'],
+  [/(authorization\s*[:=]\s*)(bearer\s+)?[^\s,;"'()<>{}]+/gi, '$1[redacted]'],
+  [/\bbearer\s+[^\s,;"'()<>{}]+/gi, 'Bearer [redacted]'],
   // key=value (query strings, form bodies) and "key": "value" (JSON), not prose such as "code: it expired".
-  [/\b((?:access_token|refresh_token|client_secret|code|state|token)(?:=|"\s*:\s*"))[^\s&,;"']+/gi, '$1[redacted]'],
+  [/\b((?:access_token|refresh_token|client_secret|code|state|token)(?:=|"\s*:\s*"))[^\s&,;"'()<>{}]+/gi, '$1[redacted]'],
   // Names that only ever precede a secret: also `access_token: value`, `'refresh_token': 'value'`, YAML, logs.
-  [/\b((?:access_token|refresh_token|client_secret)['"]?\s*[:=]\s*['"]?)(?!\[redacted\])[^\s&,;"']+/gi, '$1[redacted]'],
+  [/\b((?:access_token|refresh_token|client_secret)['"]?\s*[:=]\s*['"]?)(?!\[redacted\])[^\s&,;"'()<>{}]+/gi, '$1[redacted]'],
   // Withings tokens and codes are 40-hex strings; device ids are too but are not needed in messages.
   [/\b[0-9a-f]{32,}\b/gi, '[redacted]'],
 ];

@@ -163,6 +163,7 @@ test('status: a reason from the plugin is redacted before it reaches the page (t
   expect(reply.profiles[0]).toMatchObject({ state: 'needs-relink' });
   expect(reply.profiles[0]!.reason).not.toContain(record.refresh_token);
   expect(reply.profiles[0]!.reason).not.toContain('abc123secretvalue');
+  expect(reply.profiles[0]!.reason).toBe('refresh failed for [redacted] (access_token=[redacted])');
 });
 
 test('state mismatch: an address of another attempt is refused without an exchange', async () => {

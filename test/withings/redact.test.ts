@@ -10,6 +10,7 @@ describe('Redactor', () => {
     ['?code=4f3a2b&state=xyz', '?code=[redacted]&state=[redacted]'],
     ['{"access_token":"tok","refresh_token":"ref"}', '{"access_token":"[redacted]","refresh_token":"[redacted]"}'],
     ['client_secret=hunter2', 'client_secret=[redacted]'],
+    ['refresh failed (access_token=abc123secretvalue)', 'refresh failed (access_token=[redacted])'],
     ['token a075f8c14fb8c8f7c1b5d2a6e3f2a1b0c9d8e7f6 rejected', 'token [redacted] rejected'],
     ['uses my-registered-secret here', 'uses [redacted] here'],
   ])('%s', (input, expected) => {
